@@ -1,0 +1,11 @@
+"""Typed events and commands shared between services. Imports nothing from ``services``."""
+
+from __future__ import annotations
+
+from contracts import identity, notifier
+from contracts.envelope import Command, Envelope, Event, Message
+
+ALL: tuple[type[Message], ...] = (*identity.EVENTS, *notifier.COMMANDS)
+REGISTRY: dict[str, type[Message]] = {m.TYPE: m for m in ALL}
+
+__all__ = ["ALL", "REGISTRY", "Command", "Envelope", "Event", "Message"]

@@ -1,0 +1,368 @@
+"""RabbitMQ wiring over FastStream: topology, confirmed publishing, and the consumer machinery
+(envelope validation, idempotency, bounded retries with backoff, dead-lettering with a reason).
+
+Topology (names take ``settings.bus_prefix`` in front):
+
+- ``hataraku.events``   topic exchange; every event, routing key = event type
+- ``hataraku.commands`` direct exchange; commands, routing key = command type
+- ``hataraku.dead``     direct exchange; ``<queue>.dead`` bound with routing key ``<queue>``
+- ``<queue>``           quorum queue per consuming service, one binding per consumed type
+- ``<queue>.retry``     classic queue without consumers; a message waits there for its backoff
+                        (per-message TTL) and is dead-lettered back into ``<queue>``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+from faststream import AckPolicy
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitMessage,
+    RabbitQueue,
+)
+from faststream.rabbit.subscriber import RabbitSubscriber
+from prometheus_client import Counter
+from pydantic import ValidationError
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts import REGISTRY, Envelope, Message
+from servicekit import context
+from servicekit.errors import DomainError
+from servicekit.settings import ServiceSettings
+
+log = structlog.get_logger()
+
+Handler = Callable[[Any, Envelope], Awaitable[None]]
+
+EVENTS_CONSUMED = Counter(
+    "hataraku_events_consumed_total", "Messages handled by consumers", ["queue", "type", "outcome"]
+)
+EVENTS_PUBLISHED = Counter("hataraku_events_published_total", "Messages published", ["type"])
+
+
+class Topology:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.events = RabbitExchange(f"{prefix}hataraku.events", type=ExchangeType.TOPIC, durable=True)
+        self.commands = RabbitExchange(f"{prefix}hataraku.commands", type=ExchangeType.DIRECT, durable=True)
+        self.dead = RabbitExchange(f"{prefix}hataraku.dead", type=ExchangeType.DIRECT, durable=True)
+        self.default = RabbitExchange("")
+
+    def queue(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def exchange_for(self, message_type: type[Message]) -> RabbitExchange:
+        return self.commands if message_type.KIND == "command" else self.events
+
+
+def make_broker(settings: ServiceSettings) -> RabbitBroker:
+    return RabbitBroker(
+        settings.amqp_url,
+        # publisher confirms, and a mandatory publish that no queue takes raises instead of vanishing
+        default_channel=Channel(
+            prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
+        ),
+        app_id=settings.service_name,
+        graceful_timeout=15.0,
+        reconnect_interval=1.0,
+        log_level=logging.DEBUG,
+        fail_fast=True,
+    )
+
+
+class Bus:
+    """One per process: the broker, the topology and confirmed publishing."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.topology = Topology(settings.bus_prefix)
+        self.broker = make_broker(settings)
+        self.consumers: list[Consumer] = []
+
+    async def declare(self) -> None:
+        for exchange in (self.topology.events, self.topology.commands, self.topology.dead):
+            await self.broker.declare_exchange(exchange)
+        for consumer in self.consumers:
+            await consumer.declare()
+
+    async def publish_raw(
+        self,
+        body: bytes,
+        *,
+        message_type: str,
+        message_id: str,
+        correlation_id: str | None,
+        exchange: RabbitExchange,
+        routing_key: str,
+        headers: dict[str, Any] | None = None,
+        expiration: float | None = None,
+    ) -> None:
+        await self.broker.publish(
+            body,
+            exchange=exchange,
+            routing_key=routing_key,
+            persist=True,
+            mandatory=True,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            message_type=message_type,
+            content_type="application/json",
+            headers=headers,
+            expiration=expiration,
+            timeout=10,
+        )
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Publish one envelope now and wait for the broker's confirm. Services normally go through
+        the outbox instead; this is what the relay calls."""
+        model = REGISTRY.get(envelope.type)
+        exchange = self.topology.commands if model and model.KIND == "command" else self.topology.events
+        await self.publish_raw(
+            envelope.model_dump_json().encode(),
+            message_type=envelope.type,
+            message_id=str(envelope.id),
+            correlation_id=envelope.correlation_id,
+            exchange=exchange,
+            routing_key=envelope.type,
+        )
+        EVENTS_PUBLISHED.labels(envelope.type).inc()
+
+    def consumer(
+        self,
+        queue: str,
+        handlers: Mapping[type[Message], Handler],
+        *,
+        db: AsyncDatabase[dict[str, Any]],
+        description: str = "",
+    ) -> Consumer:
+        consumer = Consumer(self, queue=queue, handlers=handlers, db=db, description=description)
+        self.consumers.append(consumer)
+        return consumer
+
+    async def consumers_attached(self) -> bool:
+        """True when every consumer of this process is registered with the broker (checked on the
+        broker: FastStream does not always re-attach consumers after a reconnect)."""
+        return all([await c.attached() for c in self.consumers])
+
+    async def reattach(self) -> None:
+        for consumer in self.consumers:
+            if not await consumer.attached():
+                await consumer.restart()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reason: str
+
+
+class Consumer:
+    """Consumes one queue and dispatches by envelope type to typed handlers.
+
+    - the body must be a valid envelope whose ``data`` validates against the registered model,
+      otherwise the message goes straight to ``<queue>.dead`` with the reason;
+    - a message whose event id was already handled by this queue is acknowledged and skipped;
+    - a ``DomainError`` from a handler is a refusal: logged, acknowledged, not retried;
+    - any other exception is retried after a backoff (``<queue>.retry``), at most
+      ``retry_max_attempts`` times, then dead-lettered with the error as the reason.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        queue: str,
+        handlers: Mapping[type[Message], Handler],
+        db: AsyncDatabase[dict[str, Any]],
+        description: str,
+    ) -> None:
+        self.bus = bus
+        self.name = bus.topology.queue(queue)
+        self.handlers = {model.TYPE: (model, handler) for model, handler in handlers.items()}
+        self.processed = db["processed_messages"]
+        self.settings = bus.settings
+        topo = bus.topology
+        self.queue = RabbitQueue(
+            self.name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            arguments={
+                "x-dead-letter-exchange": topo.dead.name,
+                "x-dead-letter-routing-key": self.name,
+                "x-delivery-limit": self.settings.delivery_limit,
+            },
+        )
+        self.dead_queue = RabbitQueue(f"{self.name}.dead", durable=True, routing_key=self.name)
+        self.retry_queue = RabbitQueue(
+            f"{self.name}.retry",
+            durable=True,
+            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.name},
+        )
+        consumed = ", ".join(sorted(self.handlers)) or "nothing"
+        self.subscriber: RabbitSubscriber = bus.broker.subscriber(
+            self.queue,
+            ack_policy=AckPolicy.MANUAL,
+            no_reply=True,
+            title=self.name,
+            description=(description + "\n\nConsumes: " + consumed).strip(),
+        )(self._on_message)
+
+    async def declare(self) -> None:
+        broker, topo = self.bus.broker, self.bus.topology
+        queue = await broker.declare_queue(self.queue)
+        for message_type, (model, _) in self.handlers.items():
+            exchange = topo.exchange_for(model)
+            await queue.bind(exchange.name, routing_key=message_type)
+        dead = await broker.declare_queue(self.dead_queue)
+        await dead.bind(topo.dead.name, routing_key=self.name)
+        await broker.declare_queue(self.retry_queue)
+
+    async def attached(self) -> bool:
+        try:
+            # a passive declare tells how many consumers the broker sees on the queue
+            channel = await self.bus.broker._connection.channel()  # type: ignore[union-attr]
+            try:
+                info = await channel.declare_queue(self.name, passive=True)
+                count = info.declaration_result.consumer_count or 0
+            finally:
+                await channel.close()
+        except Exception:
+            return False
+        running = getattr(self.subscriber, "running", True)
+        return bool(running) and count > 0
+
+    async def restart(self) -> None:
+        log.warning("bus.consumer_reattach", queue=self.name)
+        try:
+            await self.subscriber.stop()
+        except Exception as exc:  # the old channel may be gone already
+            log.info("bus.consumer_stop_failed", queue=self.name, error=repr(exc))
+        await self.subscriber.start()
+
+    async def _on_message(self, message: RabbitMessage) -> None:
+        raw: AbstractIncomingMessage = message.raw_message
+        try:
+            await self._handle(raw)
+        except DeadLetter as dead:
+            await self._dead_letter(raw, dead.reason)
+        await message.ack()
+
+    async def _handle(self, raw: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(raw.body)
+        except ValidationError as exc:
+            EVENTS_CONSUMED.labels(self.name, raw.type or "?", "invalid").inc()
+            raise DeadLetter(f"invalid envelope: {_short(exc)}") from exc
+        entry = self.handlers.get(envelope.type)
+        if entry is None:
+            EVENTS_CONSUMED.labels(self.name, envelope.type, "unknown").inc()
+            raise DeadLetter(f"no handler for type {envelope.type} on {self.name}")
+        model, handler = entry
+        try:
+            payload = model.model_validate(envelope.data)
+        except ValidationError as exc:
+            EVENTS_CONSUMED.labels(self.name, envelope.type, "invalid").inc()
+            raise DeadLetter(f"invalid {envelope.type} payload: {_short(exc)}") from exc
+
+        key = f"{self.name}:{envelope.id}"
+        if await self.processed.find_one({"_id": key}, {"_id": 1}) is not None:
+            EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()
+            log.info("bus.duplicate_skipped", queue=self.name, event_id=str(envelope.id), type=envelope.type)
+            return
+
+        tokens = (context.correlation_id.set(envelope.correlation_id), context.causation_id.set(str(envelope.id)))
+        bound = structlog.contextvars.bind_contextvars(event_id=str(envelope.id), event_type=envelope.type)
+        try:
+            await handler(payload, envelope)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = "refused"
+            log.warning("bus.handler_refused", queue=self.name, code=exc.code)
+        except Exception as exc:
+            await self._retry_or_dead(raw, exc)
+            return
+        finally:
+            structlog.contextvars.unbind_contextvars(*bound)
+            context.correlation_id.reset(tokens[0])
+            context.causation_id.reset(tokens[1])
+        try:
+            await self.processed.insert_one({"_id": key, "type": envelope.type, "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            pass
+        EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
+
+    async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
+        headers = dict(raw.headers or {})
+        attempt = int(headers.get("x-attempt", 0)) + 1  # type: ignore[call-overload]
+        if attempt > self.settings.retry_max_attempts:
+            EVENTS_CONSUMED.labels(self.name, raw.type or "?", "dead").inc()
+            log.error("bus.retries_exhausted", queue=self.name, attempts=attempt - 1, error=repr(exc))
+            raise DeadLetter(f"failed after {attempt - 1} retries: {exc!r}"[:1000]) from exc
+        delay = min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), 60_000) / 1000
+        log.warning("bus.retry_scheduled", queue=self.name, attempt=attempt, delay_s=delay, error=repr(exc))
+        headers["x-attempt"] = attempt
+        headers["x-last-error"] = repr(exc)[:500]
+        EVENTS_CONSUMED.labels(self.name, raw.type or "?", "retry").inc()
+        await self.bus.publish_raw(
+            raw.body,
+            message_type=raw.type or "",
+            message_id=raw.message_id or "",
+            correlation_id=raw.correlation_id,
+            exchange=self.bus.topology.default,
+            routing_key=self.retry_queue.name,
+            headers=headers,
+            expiration=delay,
+        )
+
+    async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
+        log.error("bus.dead_lettered", queue=self.name, message_id=raw.message_id, reason=reason)
+        headers = dict(raw.headers or {})
+        headers.update(
+            {
+                "x-dead-reason": reason,
+                "x-dead-queue": self.name,
+                "x-dead-at": datetime.now(UTC).isoformat(),
+                "x-original-exchange": raw.exchange or "",
+                "x-original-routing-key": raw.routing_key or "",
+            }
+        )
+        await self.bus.publish_raw(
+            raw.body,
+            message_type=raw.type or "",
+            message_id=raw.message_id or "",
+            correlation_id=raw.correlation_id,
+            exchange=self.bus.topology.dead,
+            routing_key=self.name,
+            headers=headers,
+        )
+
+
+def _short(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+    return "; ".join(parts)[:800]
+
+
+async def watch_consumers(bus: Bus, stop: asyncio.Event, interval: float = 5.0) -> None:
+    """Re-attach consumers that the broker no longer sees (after a reconnect)."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+            return
+        except TimeoutError:
+            pass
+        try:
+            await bus.reattach()
+        except Exception as exc:
+            log.warning("bus.reattach_failed", error=repr(exc))

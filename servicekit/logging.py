@@ -1,0 +1,53 @@
+"""structlog JSON lines with the service name and correlation ids bound."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from servicekit import context
+
+_SECRET_KEYS = {"password", "auth_key", "token", "access_token", "refresh_token", "authorization"}
+
+
+def _add_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    cid = context.correlation_id.get()
+    if cid and "correlation_id" not in event:
+        event["correlation_id"] = cid
+    return event
+
+
+def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key in _SECRET_KEYS & event.keys():
+        event[key] = "***"
+    return event
+
+
+def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
+    lvl = logging.getLevelName(level.upper())
+    logging.basicConfig(stream=sys.stderr, level=lvl, format="%(message)s", force=True)
+    for noisy in ("aiormq", "aio_pika", "faststream", "uvicorn.access", "pymongo"):
+        logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _add_ids,
+            _drop_secrets,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(lvl),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)

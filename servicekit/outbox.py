@@ -1,0 +1,134 @@
+"""The transactional outbox: an aggregate's document carries the events its last change caused,
+written by the same single-document update; the relay publishes them with publisher confirms and
+removes each one only after the broker confirmed it.
+
+    update = {"$set": {...}, **outbox.push(events)}
+    await collection.update_one({"_id": id}, update)
+    relay.kick(collection.name, id)          # publish now; the poller is only a fallback
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from prometheus_client import Counter
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import Envelope, Message
+from servicekit import context
+from servicekit.bus import Bus
+
+log = structlog.get_logger()
+
+OUTBOX_FIELD = "outbox"
+RELAY_FAILURES = Counter("hataraku_outbox_publish_failures_total", "Outbox publish failures")
+
+
+def envelope(message: Message, *, producer: str, subject: str) -> Envelope:
+    """Wrap a payload, taking the correlation and causation ids of the work in progress."""
+    return Envelope.wrap(
+        message,
+        producer=producer,
+        subject=subject,
+        correlation_id=context.current_correlation_id(),
+        causation_id=context.causation_id.get(),
+    )
+
+
+def entry(env: Envelope) -> dict[str, Any]:
+    return {"id": str(env.id), "type": env.type, "body": env.model_dump_json()}
+
+
+def push(*envelopes: Envelope) -> dict[str, Any]:
+    """The ``$push`` part of an update that queues these envelopes on the document."""
+    return {"$push": {OUTBOX_FIELD: {"$each": [entry(e) for e in envelopes]}}}
+
+
+def initial(*envelopes: Envelope) -> dict[str, Any]:
+    """The outbox field for a document being inserted."""
+    return {OUTBOX_FIELD: [entry(e) for e in envelopes]}
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        bus: Bus,
+        collections: list[str],
+        *,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.collections = collections
+        self.poll_seconds = poll_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
+        self._stop = asyncio.Event()
+        self._poller: asyncio.Task[None] | None = None
+
+    def kick(self, collection: str, doc_id: Any) -> None:
+        """Publish the pending events of one document now, in the background."""
+        task = asyncio.create_task(self.flush(collection, doc_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def flush(self, collection: str, doc_id: Any) -> int:
+        key = (collection, doc_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+                sent = 0
+                for item in (doc or {}).get(OUTBOX_FIELD) or []:
+                    await self.bus.publish(Envelope.model_validate_json(item["body"]))
+                    # the whole entry, not {"id": ...}: FerretDB 1.24's $pull matches only equal values
+                    await self.db[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: item}})
+                    log.info("outbox.published", event_id=item["id"], type=item["type"])
+                    sent += 1
+                return sent
+        except Exception as exc:
+            RELAY_FAILURES.inc()
+            log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
+            return 0
+        finally:
+            if not lock.locked():
+                self._locks.pop(key, None)
+
+    async def sweep(self) -> int:
+        """Publish whatever is still pending (after a broker outage or a crash)."""
+        sent = 0
+        for name in self.collections:
+            cursor = self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}).limit(500)
+            for doc in await cursor.to_list(None):
+                sent += await self.flush(name, doc["_id"])
+        return sent
+
+    async def pending(self) -> int:
+        total = 0
+        for name in self.collections:
+            total += await self.db[name].count_documents({f"{OUTBOX_FIELD}.0": {"$exists": True}})
+        return total
+
+    def start(self) -> None:
+        self._poller = asyncio.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("outbox.sweep_failed", error=repr(exc))
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+        if self._poller:
+            await self._poller

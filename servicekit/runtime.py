@@ -1,0 +1,226 @@
+"""One process's wiring: database, broker, outbox relay, token verifier, and the FastAPI app with
+the operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi.json``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message as AsgiMessage, Receive, Scope, Send
+
+from contracts import Message
+from servicekit import context, db as dbmod
+from servicekit.auth import TokenVerifier, http_jwks_fetcher
+from servicekit.bus import Bus, Consumer, Handler, watch_consumers
+from servicekit.clock import Clock, SystemClock
+from servicekit.errors import install_error_handlers
+from servicekit.outbox import OutboxRelay
+from servicekit.settings import ServiceSettings
+
+log = structlog.get_logger()
+
+HTTP_REQUESTS = Counter(
+    "hataraku_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "hataraku_http_request_seconds", "HTTP request latency", ["service", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class RequestContext:
+    """ASGI middleware: request id and correlation id in, ``X-Request-ID`` out, metrics."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or str(uuid.uuid4())
+        correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")[:100] or request_id
+        token = context.correlation_id.set(correlation)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: AsgiMessage) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("request_id", "account_id")
+            context.correlation_id.reset(token)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        clock: Clock | None = None,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.client, self.db = dbmod.connect(settings.mongodb_url, settings.database)
+        self.bus = Bus(settings)
+        self.relay: OutboxRelay | None = None
+        self.verifier = verifier or TokenVerifier(
+            http_jwks_fetcher(settings.jwks_url),
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+        )
+        self._started: list[Hook] = []
+        self._stopping: list[Hook] = []
+        self._stop = asyncio.Event()
+        self._background: list[asyncio.Task[None]] = []
+
+    # --- wiring, called from a service's create_app -------------------------------------------
+
+    def outbox(self, collections: Sequence[str]) -> OutboxRelay:
+        self.relay = OutboxRelay(
+            self.db, self.bus, list(collections), poll_seconds=self.settings.outbox_poll_seconds
+        )
+        return self.relay
+
+    def consume(
+        self, queue: str, handlers: Mapping[type[Message], Handler], *, description: str = ""
+    ) -> Consumer:
+        return self.bus.consumer(queue, handlers, db=self.db, description=description)
+
+    def publishes(self, *messages: type[Message]) -> None:
+        """Document what this service publishes (AsyncAPI); publishing goes through the outbox."""
+        for model in messages:
+            self.bus.broker.publisher(
+                routing_key=model.TYPE,
+                exchange=self.bus.topology.exchange_for(model),
+                persist=True,
+                title=model.TYPE,
+                description=(model.__doc__ or "").strip() + " (the `data` of the envelope)",
+                schema=model,
+            )
+
+    def on_startup(self, hook: Hook) -> None:
+        self._started.append(hook)
+
+    def on_shutdown(self, hook: Hook) -> None:
+        self._stopping.append(hook)
+
+    def background(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run a loop for the life of the process; it gets the stop event."""
+
+        async def start() -> None:
+            self._background.append(asyncio.create_task(factory(self._stop)))  # type: ignore[arg-type]
+
+        self._started.append(start)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.bus.broker.connect()
+        await self.bus.declare()
+        await self.bus.broker.start()
+        if self.relay is not None:
+            self.relay.start()
+        self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
+        for hook in self._started:
+            await hook()
+        log.info("service.started", port=self.settings.http_port)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for hook in self._stopping:
+            await hook()
+        if self._background:
+            await asyncio.wait(self._background, timeout=10)
+        # FastStream drains in-flight handlers (graceful_timeout) before closing
+        await self.bus.broker.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.client.close()
+        log.info("service.stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {"database": await dbmod.ping(self.db)}
+        try:
+            checks["broker"] = bool(await self.bus.broker.ping(timeout=2))
+        except Exception:
+            checks["broker"] = False
+        checks["consumers"] = checks["broker"] and await self.bus.consumers_attached()
+        return checks
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(self.bus.broker, title=f"hataraku {self.settings.service_name}", version="1.0.0")
+        return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
+
+    # --- the HTTP app -------------------------------------------------------------------------
+
+    def build_app(self, *, title: str, routers: Iterable[APIRouter], description: str = "") -> FastAPI:
+        runtime = self
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
+
+        app = FastAPI(
+            title=title, description=description, version="1.0.0", lifespan=lifespan,
+            docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+        )
+        app.state.runtime = self
+        app.state.verifier = self.verifier
+        install_error_handlers(app)
+        for router in routers:
+            app.include_router(router)
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": runtime.settings.service_name}
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz() -> JSONResponse:
+            checks = await runtime.readiness()
+            ok = all(checks.values())
+            return JSONResponse(
+                {"status": "ready" if ok else "not_ready", "checks": checks},
+                status_code=200 if ok else 503,
+            )
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        @app.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> dict[str, Any]:
+            return runtime.asyncapi()
+
+        app.add_middleware(RequestContext, service=self.settings.service_name)
+        return app

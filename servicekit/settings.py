@@ -1,0 +1,36 @@
+"""Settings common to every service. Built in ``main`` or a test fixture, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str = "service"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    # empty means hataraku_<service_name>
+    db_name: str = ""
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # prefix for every exchange and queue name; tests use it to get a broker namespace of their own
+    bus_prefix: str = ""
+    # identity's JWKS; every service verifies tokens itself
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    token_issuer: str = "hataraku-identity"
+    token_audience: str = "hataraku"
+    log_level: str = "INFO"
+    log_json: bool = True
+    prefetch: int = Field(default=32, ge=1, le=1000)
+    retry_max_attempts: int = Field(default=5, ge=0, le=50)
+    retry_base_delay_ms: int = Field(default=500, ge=1)
+    # the broker's own cap on redeliveries of one message (quorum queues), a backstop
+    delivery_limit: int = 20
+    outbox_poll_seconds: float = 5.0
+
+    @property
+    def database(self) -> str:
+        return self.db_name or f"hataraku_{self.service_name}"

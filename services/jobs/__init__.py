@@ -1,0 +1,1 @@
+"""Jobs service: postings, search, saved searches, favourites, recommendations."""

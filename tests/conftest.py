@@ -1,0 +1,136 @@
+"""Shared fixtures. Integration and end-to-end tests use the real RabbitMQ and MongoDB-compatible
+server that ``make test`` starts (deploy/local/infra.sh); each test run gets its own databases
+(``t<run>_<service>``) and its own broker namespace (``t<run>.`` in front of every exchange and
+queue), removed at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import aiohttp
+import httpx
+import pytest
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from servicekit.settings import ServiceSettings
+
+MONGODB_URL = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+RUN_ID = uuid.uuid4().hex[:8]
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra() -> None:
+    """Fails (not skips) when the infrastructure is missing: `make test` starts it."""
+    missing = [n for n, u, p in (("MongoDB", MONGODB_URL, 27017), ("RabbitMQ", AMQP_URL, 5672)) if not _answers(u, p)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not answering: run `make infra` (or `make test`)")
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return RUN_ID
+
+
+@pytest.fixture(scope="session")
+def make_settings(infra: None) -> Callable[..., Any]:
+    """make_settings(JobsSettings, **overrides) → settings isolated to this test run."""
+    created: list[str] = []
+
+    def factory(cls: type[S], **overrides: Any) -> S:
+        base = cls()
+        name = overrides.pop("db_name", None) or f"t{RUN_ID}_{base.service_name}"
+        created.append(name)
+        values: dict[str, Any] = {
+            "mongodb_url": MONGODB_URL,
+            "amqp_url": AMQP_URL,
+            "db_name": name,
+            "bus_prefix": f"t{RUN_ID}.",
+            "log_json": False,
+            "outbox_poll_seconds": 0.5,
+            "retry_base_delay_ms": 50,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    factory.created = created  # type: ignore[attr-defined]
+    return factory
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (broker, consumers, relay) and give an HTTP client bound to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync check until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+async def _cleanup_broker(prefix: str) -> None:
+    parsed = urlparse(AMQP_URL)
+    auth = {"Authorization": aiohttp.encode_basic_auth(parsed.username or "guest", parsed.password or "guest")}
+    base = f"http://{parsed.hostname}:15672/api"
+    try:
+        async with aiohttp.ClientSession(headers=auth, timeout=aiohttp.ClientTimeout(total=10)) as s:
+            for kind in ("queues", "exchanges"):
+                async with s.get(f"{base}/{kind}") as resp:
+                    if resp.status != 200:
+                        return
+                    items = await resp.json()
+                for item in items:
+                    if item["name"].startswith(prefix):
+                        vhost = "%2F" if item["vhost"] == "/" else item["vhost"]
+                        name = item["name"]
+                        await s.delete(f"{base}/{kind}/{vhost}/{name}")
+    except aiohttp.ClientError:
+        pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _cleanup() -> AsyncIterator[None]:
+    yield
+    if os.environ.get("HATARAKU_KEEP_TEST_DATA"):
+        return
+    if _answers(MONGODB_URL, 27017):
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
+        try:
+            for name in await client.list_database_names():
+                if name.startswith(f"t{RUN_ID}"):
+                    await client.drop_database(name)
+        finally:
+            await client.close()
+    if _answers(AMQP_URL, 5672):
+        await _cleanup_broker(f"t{RUN_ID}")
