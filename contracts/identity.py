@@ -56,4 +56,9 @@ class PasswordChanged(Event):
     reason: Literal["reset", "change"]
 
 
-EVENTS: tuple[type[Event], ...] = (SeekerRegistered, EmployerRegistered, MypageOpened, PasswordChanged)
+EVENTS: tuple[type[Event], ...] = (
+    SeekerRegistered,
+    EmployerRegistered,
+    MypageOpened,
+    PasswordChanged,
+)

@@ -87,22 +87,33 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized("invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token.") from exc
+            raise Unauthorized(
+                "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."
+            ) from exc
         key = await self._key(str(header.get("kid", "")))
         if key is None:
-            raise Unauthorized("invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token.")
+            raise Unauthorized(
+                "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."
+            )
         try:
             claims = jwt.decode(
-                token, key, algorithms=["EdDSA"], audience=self.audience, issuer=self.issuer,
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self.audience,
+                issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "role"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized(
-                "token_expired", ja="ログインの有効期限が切れました。再度ログインしてください。",
+                "token_expired",
+                ja="ログインの有効期限が切れました。再度ログインしてください。",
                 en="The access token has expired.",
             ) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token.") from exc
+            raise Unauthorized(
+                "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."
+            ) from exc
         return Principal(
             account_id=claims["sub"],
             role=claims["role"],

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,8 +55,12 @@ EVENTS_PUBLISHED = Counter("hataraku_events_published_total", "Messages publishe
 class Topology:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
-        self.events = RabbitExchange(f"{prefix}hataraku.events", type=ExchangeType.TOPIC, durable=True)
-        self.commands = RabbitExchange(f"{prefix}hataraku.commands", type=ExchangeType.DIRECT, durable=True)
+        self.events = RabbitExchange(
+            f"{prefix}hataraku.events", type=ExchangeType.TOPIC, durable=True
+        )
+        self.commands = RabbitExchange(
+            f"{prefix}hataraku.commands", type=ExchangeType.DIRECT, durable=True
+        )
         self.dead = RabbitExchange(f"{prefix}hataraku.dead", type=ExchangeType.DIRECT, durable=True)
         self.default = RabbitExchange("")
 
@@ -129,7 +132,9 @@ class Bus:
         """Publish one envelope now and wait for the broker's confirm. Services normally go through
         the outbox instead; this is what the relay calls."""
         model = REGISTRY.get(envelope.type)
-        exchange = self.topology.commands if model and model.KIND == "command" else self.topology.events
+        exchange = (
+            self.topology.commands if model and model.KIND == "command" else self.topology.events
+        )
         await self.publish_raw(
             envelope.model_dump_json().encode(),
             message_type=envelope.type,
@@ -163,9 +168,10 @@ class Bus:
                 await consumer.restart()
 
 
-@dataclass(frozen=True)
-class DeadLetter:
-    reason: str
+class DeadLetter(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Consumer:
@@ -217,7 +223,8 @@ class Consumer:
             no_reply=True,
             title=self.name,
             description=(description + "\n\nConsumes: " + consumed).strip(),
-        )(self._on_message)
+        )
+        self.subscriber(self._on_message)
 
     async def declare(self) -> None:
         broker, topo = self.bus.broker, self.bus.topology
@@ -254,9 +261,17 @@ class Consumer:
     async def _on_message(self, message: RabbitMessage) -> None:
         raw: AbstractIncomingMessage = message.raw_message
         try:
-            await self._handle(raw)
-        except DeadLetter as dead:
-            await self._dead_letter(raw, dead.reason)
+            try:
+                await self._handle(raw)
+            except DeadLetter as dead:
+                await self._dead_letter(raw, dead.reason)
+        except Exception as exc:
+            # the retry or dead-letter publish itself failed (broker trouble): give the message
+            # back to the queue after a pause rather than lose it or hold it unacknowledged
+            log.warning("bus.requeued", queue=self.name, error=repr(exc))
+            await asyncio.sleep(1)
+            await message.nack(requeue=True)
+            return
         await message.ack()
 
     async def _handle(self, raw: AbstractIncomingMessage) -> None:
@@ -279,17 +294,31 @@ class Consumer:
         key = f"{self.name}:{envelope.id}"
         if await self.processed.find_one({"_id": key}, {"_id": 1}) is not None:
             EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()
-            log.info("bus.duplicate_skipped", queue=self.name, event_id=str(envelope.id), type=envelope.type)
+            log.info(
+                "bus.duplicate_skipped",
+                queue=self.name,
+                event_id=str(envelope.id),
+                type=envelope.type,
+            )
             return
 
-        tokens = (context.correlation_id.set(envelope.correlation_id), context.causation_id.set(str(envelope.id)))
-        bound = structlog.contextvars.bind_contextvars(event_id=str(envelope.id), event_type=envelope.type)
+        tokens = (
+            context.correlation_id.set(envelope.correlation_id),
+            context.causation_id.set(str(envelope.id)),
+        )
+        bound = structlog.contextvars.bind_contextvars(
+            event_id=str(envelope.id), event_type=envelope.type
+        )
         try:
             await handler(payload, envelope)
             outcome = "ok"
         except DomainError as exc:
             outcome = "refused"
             log.warning("bus.handler_refused", queue=self.name, code=exc.code)
+        except DeadLetter:
+            # the handler's verdict: this message can never be processed, do not retry it
+            EVENTS_CONSUMED.labels(self.name, envelope.type, "dead").inc()
+            raise
         except Exception as exc:
             await self._retry_or_dead(raw, exc)
             return
@@ -298,20 +327,26 @@ class Consumer:
             context.correlation_id.reset(tokens[0])
             context.causation_id.reset(tokens[1])
         try:
-            await self.processed.insert_one({"_id": key, "type": envelope.type, "at": datetime.now(UTC)})
+            await self.processed.insert_one(
+                {"_id": key, "type": envelope.type, "at": datetime.now(UTC)}
+            )
         except DuplicateKeyError:
             pass
         EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
 
     async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
         headers = dict(raw.headers or {})
-        attempt = int(headers.get("x-attempt", 0)) + 1  # type: ignore[call-overload]
+        attempt = int(str(headers.get("x-attempt") or 0)) + 1
         if attempt > self.settings.retry_max_attempts:
             EVENTS_CONSUMED.labels(self.name, raw.type or "?", "dead").inc()
-            log.error("bus.retries_exhausted", queue=self.name, attempts=attempt - 1, error=repr(exc))
+            log.error(
+                "bus.retries_exhausted", queue=self.name, attempts=attempt - 1, error=repr(exc)
+            )
             raise DeadLetter(f"failed after {attempt - 1} retries: {exc!r}"[:1000]) from exc
         delay = min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), 60_000) / 1000
-        log.warning("bus.retry_scheduled", queue=self.name, attempt=attempt, delay_s=delay, error=repr(exc))
+        log.warning(
+            "bus.retry_scheduled", queue=self.name, attempt=attempt, delay_s=delay, error=repr(exc)
+        )
         headers["x-attempt"] = attempt
         headers["x-last-error"] = repr(exc)[:500]
         EVENTS_CONSUMED.labels(self.name, raw.type or "?", "retry").inc()

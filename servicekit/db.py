@@ -30,7 +30,9 @@ async def ping(db: AsyncDatabase[Doc]) -> bool:
         return False
 
 
-async def ensure_indexes(db: AsyncDatabase[Doc], collection: str, indexes: Sequence[IndexModel]) -> None:
+async def ensure_indexes(
+    db: AsyncDatabase[Doc], collection: str, indexes: Sequence[IndexModel]
+) -> None:
     """Create indexes at start-up, one at a time so that a server which lacks one kind (FerretDB
     1.24 answers NotImplemented for TTL indexes) still gets the others."""
     for index in indexes:
@@ -38,6 +40,8 @@ async def ensure_indexes(db: AsyncDatabase[Doc], collection: str, indexes: Seque
             await db[collection].create_indexes([index])
         except OperationFailure as exc:
             if "expireAfterSeconds" in str(index.document) or exc.code in (115, 238):
-                log.warning("db.index_not_supported", collection=collection, index=index.document["name"])
+                log.warning(
+                    "db.index_not_supported", collection=collection, index=index.document["name"]
+                )
                 continue
             raise

@@ -69,11 +69,22 @@ def wants_english(request: Request) -> bool:
     return first.startswith("en")
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-           415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
-           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-           504: "Gateway Timeout"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def problem(
@@ -121,8 +132,14 @@ def validation_errors(exc: RequestValidationError, english: bool) -> list[dict[s
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
         kind = str(err.get("type", "value_error"))
-        message = str(err.get("msg", "")) if english else _FIELD_JA.get(kind, "値が正しくありません。")
-        if not english and kind == "value_error" and str(err.get("msg", "")).startswith("Value error, "):
+        message = (
+            str(err.get("msg", "")) if english else _FIELD_JA.get(kind, "値が正しくありません。")
+        )
+        if (
+            not english
+            and kind == "value_error"
+            and str(err.get("msg", "")).startswith("Value error, ")
+        ):
             message = str(err["msg"]).removeprefix("Value error, ")
         out.append({"field": ".".join(loc), "code": kind, "message": message})
     return out
@@ -145,12 +162,18 @@ def install_error_handlers(app: FastAPI) -> None:
         en = wants_english(request)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         ja = {404: "指定されたページは見つかりません。", 405: "この方法では利用できません。"}
-        detail = str(exc.detail) if en else ja.get(exc.status_code, "リクエストを処理できませんでした。")
+        detail = (
+            str(exc.detail) if en else ja.get(exc.status_code, "リクエストを処理できませんでした。")
+        )
         return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("http.unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
         en = wants_english(request)
-        detail = "An internal error occurred." if en else "システムエラーが発生しました。時間をおいて再度お試しください。"
+        detail = (
+            "An internal error occurred."
+            if en
+            else "システムエラーが発生しました。時間をおいて再度お試しください。"
+        )
         return problem(500, "internal_error", detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -13,14 +14,14 @@ from servicekit import context
 _SECRET_KEYS = {"password", "auth_key", "token", "access_token", "refresh_token", "authorization"}
 
 
-def _add_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     cid = context.correlation_id.get()
     if cid and "correlation_id" not in event:
         event["correlation_id"] = cid
     return event
 
 
-def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in _SECRET_KEYS & event.keys():
         event[key] = "***"
     return event

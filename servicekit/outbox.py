@@ -64,7 +64,7 @@ class OutboxRelay:
         self.bus = bus
         self.collections = collections
         self.poll_seconds = poll_seconds
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[int]] = set()
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
         self._stop = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
@@ -85,7 +85,9 @@ class OutboxRelay:
                 for item in (doc or {}).get(OUTBOX_FIELD) or []:
                     await self.bus.publish(Envelope.model_validate_json(item["body"]))
                     # the whole entry, not {"id": ...}: FerretDB 1.24's $pull matches only equal values
-                    await self.db[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: item}})
+                    await self.db[collection].update_one(
+                        {"_id": doc_id}, {"$pull": {OUTBOX_FIELD: item}}
+                    )
                     log.info("outbox.published", event_id=item["id"], type=item["type"])
                     sent += 1
                 return sent
@@ -101,7 +103,9 @@ class OutboxRelay:
         """Publish whatever is still pending (after a broker outage or a crash)."""
         sent = 0
         for name in self.collections:
-            cursor = self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}).limit(500)
+            cursor = (
+                self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}).limit(500)
+            )
             for doc in await cursor.to_list(None):
                 sent += await self.flush(name, doc["_id"])
         return sent

@@ -6,7 +6,15 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,10 +23,12 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from starlette.types import ASGIApp, Message as AsgiMessage, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from contracts import Message
-from servicekit import context, db as dbmod
+from servicekit import context
+from servicekit import db as dbmod
 from servicekit.auth import TokenVerifier, http_jwks_fetcher
 from servicekit.bus import Bus, Consumer, Handler, watch_consumers
 from servicekit.clock import Clock, SystemClock
@@ -32,7 +42,9 @@ HTTP_REQUESTS = Counter(
     "hataraku_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "hataraku_http_request_seconds", "HTTP request latency", ["service", "route"],
+    "hataraku_http_request_seconds",
+    "HTTP request latency",
+    ["service", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
@@ -131,11 +143,11 @@ class Runtime:
     def on_shutdown(self, hook: Hook) -> None:
         self._stopping.append(hook)
 
-    def background(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    def background(self, factory: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
         """Run a loop for the life of the process; it gets the stop event."""
 
         async def start() -> None:
-            self._background.append(asyncio.create_task(factory(self._stop)))  # type: ignore[arg-type]
+            self._background.append(asyncio.create_task(factory(self._stop)))
 
         self._started.append(start)
 
@@ -175,12 +187,17 @@ class Runtime:
         return checks
 
     def asyncapi(self) -> dict[str, Any]:
-        spec = AsyncAPI(self.bus.broker, title=f"hataraku {self.settings.service_name}", version="1.0.0")
-        return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
+        spec = AsyncAPI(
+            self.bus.broker, title=f"hataraku {self.settings.service_name}", version="1.0.0"
+        )
+        result: dict[str, Any] = spec.to_specification().to_jsonable()
+        return result
 
     # --- the HTTP app -------------------------------------------------------------------------
 
-    def build_app(self, *, title: str, routers: Iterable[APIRouter], description: str = "") -> FastAPI:
+    def build_app(
+        self, *, title: str, routers: Iterable[APIRouter], description: str = ""
+    ) -> FastAPI:
         runtime = self
 
         @asynccontextmanager
@@ -192,8 +209,13 @@ class Runtime:
                 await runtime.stop()
 
         app = FastAPI(
-            title=title, description=description, version="1.0.0", lifespan=lifespan,
-            docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+            title=title,
+            description=description,
+            version="1.0.0",
+            lifespan=lifespan,
+            docs_url=None,
+            redoc_url=None,
+            openapi_url="/openapi.json",
         )
         app.state.runtime = self
         app.state.verifier = self.verifier

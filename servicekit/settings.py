@@ -20,8 +20,8 @@ class ServiceSettings(BaseSettings):
     bus_prefix: str = ""
     # identity's JWKS; every service verifies tokens itself
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
-    token_issuer: str = "hataraku-identity"
-    token_audience: str = "hataraku"
+    token_issuer: str = "hataraku-identity"  # noqa: S105 - a name, not a secret
+    token_audience: str = "hataraku"  # noqa: S105
     log_level: str = "INFO"
     log_json: bool = True
     prefetch: int = Field(default=32, ge=1, le=1000)

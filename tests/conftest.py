@@ -32,7 +32,9 @@ S = TypeVar("S", bound=ServiceSettings)
 def _answers(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 2):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -41,7 +43,11 @@ def _answers(url: str, default_port: int) -> bool:
 @pytest.fixture(scope="session")
 def infra() -> None:
     """Fails (not skips) when the infrastructure is missing: `make test` starts it."""
-    missing = [n for n, u, p in (("MongoDB", MONGODB_URL, 27017), ("RabbitMQ", AMQP_URL, 5672)) if not _answers(u, p)]
+    missing = [
+        n
+        for n, u, p in (("MongoDB", MONGODB_URL, 27017), ("RabbitMQ", AMQP_URL, 5672))
+        if not _answers(u, p)
+    ]
     if missing:
         pytest.fail(f"{', '.join(missing)} not answering: run `make infra` (or `make test`)")
 
@@ -85,7 +91,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05
+) -> Any:
     """Poll an async or sync check until it returns a truthy value."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -101,10 +109,16 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interva
 
 async def _cleanup_broker(prefix: str) -> None:
     parsed = urlparse(AMQP_URL)
-    auth = {"Authorization": aiohttp.encode_basic_auth(parsed.username or "guest", parsed.password or "guest")}
+    auth = {
+        "Authorization": aiohttp.encode_basic_auth(
+            parsed.username or "guest", parsed.password or "guest"
+        )
+    }
     base = f"http://{parsed.hostname}:15672/api"
     try:
-        async with aiohttp.ClientSession(headers=auth, timeout=aiohttp.ClientTimeout(total=10)) as s:
+        async with aiohttp.ClientSession(
+            headers=auth, timeout=aiohttp.ClientTimeout(total=10)
+        ) as s:
             for kind in ("queues", "exchanges"):
                 async with s.get(f"{base}/{kind}") as resp:
                     if resp.status != 200:
@@ -125,7 +139,9 @@ async def _cleanup() -> AsyncIterator[None]:
     if os.environ.get("HATARAKU_KEEP_TEST_DATA"):
         return
     if _answers(MONGODB_URL, 27017):
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            MONGODB_URL, serverSelectionTimeoutMS=3000
+        )
         try:
             for name in await client.list_database_names():
                 if name.startswith(f"t{RUN_ID}"):

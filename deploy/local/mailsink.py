@@ -25,7 +25,7 @@ class EmlWriter:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
         tmp = self.folder / f".{name}.tmp"
         content = envelope.original_content or envelope.content

@@ -8,7 +8,9 @@ from services.jobs.settings import JobsSettings
 
 def main() -> None:
     settings = JobsSettings()
-    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, json=settings.log_json
+    )
     serve(create_app(settings), settings)
 
 

@@ -27,7 +27,9 @@ class Harness:
         self.relay = self.rt.outbox(["aggregates"])
         self.failures_left = 0
         self.calls = 0
-        self.rt.consume(queue, {SeekerRegistered: self.on_seeker, EmployerRegistered: self.on_employer})
+        self.rt.consume(
+            queue, {SeekerRegistered: self.on_seeker, EmployerRegistered: self.on_employer}
+        )
         self.app: FastAPI = self.rt.build_app(title="harness", routers=[APIRouter()])
 
     async def on_seeker(self, event: SeekerRegistered, envelope: Envelope) -> None:

@@ -14,13 +14,17 @@ pytestmark = pytest.mark.integration
 
 def seeker_event(seeker_id: str) -> SeekerRegistered:
     return SeekerRegistered(
-        seeker_id=seeker_id, seeker_number="13010-00000001", office_code="13010",
-        status="registered", registered_on=date(2026, 11, 24), version=1,
+        seeker_id=seeker_id,
+        seeker_number="13010-00000001",
+        office_code="13010",
+        status="registered",
+        registered_on=date(2026, 11, 24),
+        version=1,
     )
 
 
-async def test_outbox_event_is_published_and_consumed_once(make_settings):
-    h = Harness(make_settings(HarnessSettings, db_name=f"t{uuid.uuid4().hex[:6]}_smoke"))
+async def test_outbox_event_is_published_and_consumed_once(make_settings, run_id):
+    h = Harness(make_settings(HarnessSettings, db_name=f"t{run_id}_smoke"))
     async with running(h.app) as client:
         assert (await client.get("/readyz")).status_code == 200
         sid = uuid.uuid4().hex

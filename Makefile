@@ -1,0 +1,57 @@
+# Hataraku — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+CODE := servicekit contracts services gateway deploy tests benchmarks
+S ?=
+
+.PHONY: help install infra run test lint types check-contracts pytest stop restart bench schemas asyncapi clean-data
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+install: ## Python dependencies (installs uv from PyPI when missing)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
+	@$(UV) sync --frozen --quiet
+
+infra: install ## start RabbitMQ, MongoDB (or FerretDB) and the SMTP sink where none answers
+	@bash deploy/local/infra.sh up
+
+run: install ## the whole system on this machine, with demo accounts (Ctrl-C stops it)
+	@$(PY) -m deploy.local.run
+
+test: install infra lint types check-contracts pytest ## lint, types and every test against real infrastructure
+
+lint: install
+	@$(PY) -m ruff check $(CODE)
+	@$(PY) -m ruff format --check $(CODE)
+
+types: install
+	@$(PY) -m mypy $(CODE)
+
+check-contracts: install ## committed JSON Schemas match the models
+	@$(PY) -m contracts.schemas --check
+
+pytest: install
+	@$(PY) -m pytest -q -p no:cacheprovider
+
+stop: ## stop what `make run` and the infra scripts started
+	@if [ -f .data/run/supervisor.pid ]; then kill "$$(cat .data/run/supervisor.pid)" 2>/dev/null || true; sleep 3; fi
+	@bash deploy/local/infra.sh down
+
+restart: ## restart one process of a running `make run`: make restart S=jobs
+	@test -n "$(S)" || { echo "usage: make restart S=<identity|jobs|applications|messaging|notifier|gateway>"; exit 2; }
+	@kill "$$(cat .data/run/$(S).pid)" && echo "$(S) restarting (see .data/log/$(S).log)"
+
+bench: install infra ## run the benchmarks (prints figures; not part of make test)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+schemas: install ## regenerate contracts/schemas after changing a contract
+	@$(PY) -m contracts.schemas
+
+asyncapi: install ## regenerate docs/asyncapi/*.json
+	@$(PY) -m servicekit.asyncapi docs/asyncapi
+
+clean-data: stop ## remove .data (databases, mails, logs, built FerretDB)
+	@rm -rf .data

@@ -1,0 +1,1 @@
+"""Applications service: online referral and self-application, referral letters, direct requests."""

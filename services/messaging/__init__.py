@@ -1,0 +1,1 @@
+"""Messaging service: conversations, messages, read state, notices from the office."""

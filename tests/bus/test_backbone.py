@@ -1,0 +1,127 @@
+"""The event backbone against the real broker and database: idempotency, poison messages,
+bounded retries with dead-lettering, unroutable publishes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import aio_pika
+import pytest
+from aio_pika.exceptions import DeliveryError
+
+from contracts import Envelope
+from contracts.identity import EmployerRegistered, PasswordChanged, SeekerRegistered
+from servicekit import outbox
+from tests.bus.amqp import drain, publish_bytes
+from tests.bus.harness import Harness
+from tests.conftest import eventually, running
+
+pytestmark = pytest.mark.integration
+
+
+def seeker(seeker_id: str) -> SeekerRegistered:
+    return SeekerRegistered(
+        seeker_id=seeker_id,
+        seeker_number="13010-00000001",
+        office_code="13010",
+        status="registered",
+        registered_on=date(2026, 11, 24),
+        version=1,
+    )
+
+
+def employer(employer_id: str) -> EmployerRegistered:
+    return EmployerRegistered(
+        employer_id=employer_id,
+        establishment_number="1301-000001-3",
+        name="株式会社テスト",
+        office_code="13010",
+        industry="製造業",
+        version=1,
+    )
+
+
+def wrap(event, subject: str) -> Envelope:
+    return outbox.envelope(event, producer="test", subject=subject)
+
+
+def queue_of(h: Harness) -> str:
+    return h.rt.bus.consumers[0].name
+
+
+async def test_the_same_event_twice_has_one_effect(harness):
+    h = harness
+    async with running(h.app):
+        sid, marker = uuid.uuid4().hex, uuid.uuid4().hex
+        env = wrap(seeker(sid), sid)
+        await h.rt.bus.publish(env)
+        await h.rt.bus.publish(env)  # a redelivery: same event id
+        await h.rt.bus.publish(wrap(seeker(marker), marker))
+        await eventually(lambda: h.effect_count(marker))  # one queue, in order: both copies seen
+        assert await h.effect_count(sid) == 1
+
+
+async def test_malformed_messages_are_dead_lettered_with_reason_and_the_next_is_processed(harness):
+    h = harness
+    async with running(h.app):
+        events = h.rt.bus.topology.events.name
+        await publish_bytes(events, SeekerRegistered.TYPE, b"{not json", message_id="m1")
+        bad_payload = wrap(seeker("x"), "x").model_copy(update={"data": {"seeker_id": 1}})
+        await publish_bytes(events, SeekerRegistered.TYPE, bad_payload.model_dump_json().encode())
+        good = uuid.uuid4().hex
+        await h.rt.bus.publish(wrap(seeker(good), good))
+        await eventually(lambda: h.effect_count(good))
+
+        dead = await drain(f"{queue_of(h)}.dead", wait=0.2)
+        reasons = sorted(str(m.headers["x-dead-reason"]) for m in dead)
+        assert len(dead) == 2
+        assert reasons[0].startswith("invalid envelope")
+        assert reasons[1].startswith("invalid identity.seeker.registered.v1 payload")
+        assert dead[0].body in (b"{not json", bad_payload.model_dump_json().encode())
+
+
+async def test_a_transient_failure_is_retried_and_then_succeeds(harness):
+    h = harness
+    h.failures_left = 2
+    async with running(h.app):
+        eid = uuid.uuid4().hex
+        await h.rt.bus.publish(wrap(employer(eid), eid))
+        await eventually(lambda: h.effect_count(eid))
+        assert h.calls == 3
+        assert await drain(f"{queue_of(h)}.dead") == []
+
+
+async def test_a_handler_failing_every_time_is_retried_a_bounded_number_of_times_then_dead_lettered(
+    harness,
+):
+    h = harness
+    h.failures_left = -1  # always
+    async with running(h.app):
+        eid = uuid.uuid4().hex
+        await h.rt.bus.publish(wrap(employer(eid), eid))
+        dead: list[aio_pika.abc.AbstractIncomingMessage] = []
+
+        async def dead_arrived() -> bool:
+            dead.extend(await drain(f"{queue_of(h)}.dead"))
+            return bool(dead)
+
+        await eventually(dead_arrived)
+        assert h.calls == 4  # the first try and 3 retries
+        assert "failed after 3 retries" in str(dead[0].headers["x-dead-reason"])
+        assert await h.effect_count(eid) == 0
+        # the consumer is still running: a good message goes through
+        sid = uuid.uuid4().hex
+        await h.rt.bus.publish(wrap(seeker(sid), sid))
+        await eventually(lambda: h.effect_count(sid))
+
+
+async def test_an_unroutable_publish_raises_and_the_outbox_keeps_the_event(harness):
+    h = harness
+    async with running(h.app):
+        nobody = PasswordChanged(account_id="a1", reason="reset")  # no queue is bound to it here
+        with pytest.raises(DeliveryError):
+            await h.rt.bus.publish(wrap(nobody, "a1"))
+        await h.write_aggregate("agg-unroutable", nobody)
+        await h.relay.sweep()
+        assert await h.relay.pending() == 1  # not lost: still pending for a later attempt
