@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -34,17 +34,23 @@ from faststream.rabbit import (
 from faststream.rabbit.subscriber import RabbitSubscriber
 from prometheus_client import Counter
 from pydantic import ValidationError
+from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts import REGISTRY, Envelope, Message
 from servicekit import context
+from servicekit.db import ensure_indexes
 from servicekit.errors import DomainError
 from servicekit.settings import ServiceSettings
 
 log = structlog.get_logger()
 
 Handler = Callable[[Any, Envelope], Awaitable[None]]
+
+# how long one delivery may hold an event before another delivery may take it over
+CLAIM_LEASE_SECONDS = 120
+PROCESSED_KEEP_DAYS = 30
 
 EVENTS_CONSUMED = Counter(
     "hataraku_events_consumed_total", "Messages handled by consumers", ["queue", "type", "outcome"]
@@ -235,6 +241,16 @@ class Consumer:
         dead = await broker.declare_queue(self.dead_queue)
         await dead.bind(topo.dead.name, routing_key=self.name)
         await broker.declare_queue(self.retry_queue)
+        # a clean-up index only: correctness never depends on it (FerretDB 1.24 lacks TTL)
+        await ensure_indexes(
+            self.processed.database,
+            self.processed.name,
+            [
+                IndexModel(
+                    "at", name="processed_ttl", expireAfterSeconds=PROCESSED_KEEP_DAYS * 86400
+                )
+            ],
+        )
 
     async def attached(self) -> bool:
         try:
@@ -292,13 +308,19 @@ class Consumer:
             raise DeadLetter(f"invalid {envelope.type} payload: {_short(exc)}") from exc
 
         key = f"{self.name}:{envelope.id}"
-        if await self.processed.find_one({"_id": key}, {"_id": 1}) is not None:
+        claim = await self._claim(key, envelope.type)
+        if claim == "done":
             EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()
             log.info(
                 "bus.duplicate_skipped",
                 queue=self.name,
                 event_id=str(envelope.id),
                 type=envelope.type,
+            )
+            return
+        if claim == "busy":  # another delivery of the same event is being handled right now
+            await self._retry_or_dead(
+                raw, RuntimeError("the same event is being handled elsewhere")
             )
             return
 
@@ -315,24 +337,49 @@ class Consumer:
         except DomainError as exc:
             outcome = "refused"
             log.warning("bus.handler_refused", queue=self.name, code=exc.code)
-        except DeadLetter:
-            # the handler's verdict: this message can never be processed, do not retry it
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "dead").inc()
-            raise
         except Exception as exc:
+            await self.processed.delete_one({"_id": key})  # release the claim for the retry
             await self._retry_or_dead(raw, exc)
             return
         finally:
             structlog.contextvars.unbind_contextvars(*bound)
             context.correlation_id.reset(tokens[0])
             context.causation_id.reset(tokens[1])
+        await self.processed.update_one(
+            {"_id": key}, {"$set": {"state": "done", "outcome": outcome}}
+        )
+        EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
+
+    async def _claim(self, key: str, message_type: str) -> str:
+        """Atomically take the right to handle one event: "claimed", "done" (handled before) or
+        "busy" (another delivery holds a live lease). A lease left by a crashed process expires."""
+        now = datetime.now(UTC)
+        lease = now + timedelta(seconds=CLAIM_LEASE_SECONDS)
         try:
             await self.processed.insert_one(
-                {"_id": key, "type": envelope.type, "at": datetime.now(UTC)}
+                {
+                    "_id": key,
+                    "state": "processing",
+                    "lease_until": lease,
+                    "type": message_type,
+                    "at": now,
+                }
             )
+            return "claimed"
         except DuplicateKeyError:
             pass
-        EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
+        doc = await self.processed.find_one({"_id": key})
+        if doc is None:
+            return "busy"
+        if doc.get("state") == "done":
+            return "done"
+        if doc["lease_until"] > now:
+            return "busy"
+        taken = await self.processed.find_one_and_update(
+            {"_id": key, "state": "processing", "lease_until": doc["lease_until"]},
+            {"$set": {"lease_until": lease}},
+        )
+        return "claimed" if taken is not None else "busy"
 
     async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
         headers = dict(raw.headers or {})

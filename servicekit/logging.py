@@ -29,24 +29,36 @@ def _drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
 
 def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
     lvl = logging.getLevelName(level.upper())
-    logging.basicConfig(stream=sys.stderr, level=lvl, format="%(message)s", force=True)
-    for noisy in ("aiormq", "aio_pika", "faststream", "uvicorn.access", "pymongo"):
-        logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_ids,
+        _drop_secrets,
+    ]
+    # the standard library's records (uvicorn, FastStream, PyMongo) become the same JSON lines
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(lvl)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    for noisy in ("aiormq", "aio_pika", "faststream", "uvicorn.access", "pymongo"):
+        logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _add_ids,
-            _drop_secrets,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,

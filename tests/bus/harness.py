@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from contracts import Envelope
-from contracts.identity import EmployerRegistered, SeekerRegistered
+from contracts.identity import EmployerRegistered, PasswordChanged, SeekerRegistered
 from servicekit import outbox
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
@@ -30,7 +30,14 @@ class Harness:
         self.rt.consume(
             queue, {SeekerRegistered: self.on_seeker, EmployerRegistered: self.on_employer}
         )
-        self.app: FastAPI = self.rt.build_app(title="harness", routers=[APIRouter()])
+        router = APIRouter()
+
+        @router.post("/aggregates/{doc_id}")
+        async def create(doc_id: str) -> dict[str, str]:
+            await self.write_aggregate(doc_id, PasswordChanged(account_id=doc_id, reason="change"))
+            return {"id": doc_id}
+
+        self.app: FastAPI = self.rt.build_app(title="harness", routers=[router])
 
     async def on_seeker(self, event: SeekerRegistered, envelope: Envelope) -> None:
         # a counter, not an idempotent write: the machinery must keep a repeat from reaching it

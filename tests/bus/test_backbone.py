@@ -125,3 +125,47 @@ async def test_an_unroutable_publish_raises_and_the_outbox_keeps_the_event(harne
         await h.write_aggregate("agg-unroutable", nobody)
         await h.relay.sweep()
         assert await h.relay.pending() == 1  # not lost: still pending for a later attempt
+
+
+async def test_dead_letters_can_be_listed_and_replayed(harness):
+    from servicekit.deadletters import run as deadletters
+    from tests.conftest import AMQP_URL
+
+    h = harness
+    h.failures_left = -1
+    async with running(h.app):
+        eid = uuid.uuid4().hex
+        env = wrap(employer(eid), eid)
+        await h.rt.bus.publish(env)
+        queue = queue_of(h)
+
+        async def listed() -> list:
+            return await deadletters("list", queue, url=AMQP_URL, message_id=None, replay_all=False)
+
+        items = await eventually(listed)
+        assert [i["message_id"] for i in items] == [str(env.id)]
+        assert "failed after 3 retries" in items[0]["reason"]
+
+        h.failures_left = 0  # the cause is fixed; replay it
+        replayed = await deadletters(
+            "replay", queue, url=AMQP_URL, message_id=str(env.id), replay_all=False
+        )
+        assert replayed[0]["replayed"] is True
+        await eventually(lambda: h.effect_count(eid))
+        assert await listed() == []
+
+
+async def test_the_request_id_of_an_http_request_becomes_the_correlation_id_of_its_events(harness):
+    from tests.bus.amqp import spy_queue
+
+    h = harness
+    spy = f"{queue_of(h)}.corr"
+    await spy_queue(spy, h.rt.bus.topology.events.name, PasswordChanged.TYPE)
+    async with running(h.app) as client:
+        r = await client.post("/aggregates/agg-corr", headers={"X-Request-ID": "req-12345"})
+        assert r.status_code == 200
+        assert r.headers["x-request-id"] == "req-12345"
+        got = await eventually(lambda: drain(spy))
+        envelope = Envelope.model_validate_json(got[0].body)
+        assert envelope.correlation_id == "req-12345"
+        assert got[0].correlation_id == "req-12345"

@@ -1,0 +1,120 @@
+"""The whole system as separate processes (every service and the gateway, on their own ports,
+databases and broker namespace), with an SMTP sink of the test's own, driven through the
+gateway only."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from deploy.local.mailsink import EmlWriter
+from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ["identity", "jobs", "applications", "messaging", "notifier"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class System:
+    gateway: str
+    ports: dict[str, int]
+    mail_dir: Path
+    env: dict[str, str]
+    logs: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def service_env(self, name: str) -> dict[str, str]:
+        return {**self.env, "HTTP_PORT": str(self.ports[name]), "DB_NAME": f"t{RUN_ID}_e2e_{name}"}
+
+    def cli(self, service: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", f"services.{service}", *args], input=stdin, text=True,
+            capture_output=True, cwd=ROOT, env=self.service_env(service), timeout=60,
+        )
+
+    def start(self, name: str) -> None:
+        module = "gateway" if name == "gateway" else f"services.{name}"
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", module], cwd=ROOT, env=self.service_env(name), stdout=log, stderr=log
+        )
+
+    def stop(self, name: str) -> None:
+        proc = self.processes.pop(name)
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.ports[name]}/readyz"
+        while time.monotonic() < deadline:
+            proc = self.processes[name]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} not ready: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    base = tmp_path_factory.mktemp("e2e")
+    mail_dir = base / "mail"
+    smtp_port = free_port()
+    smtp = Controller(EmlWriter(mail_dir), hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    ports = {name: free_port() for name in [*SERVICES, "gateway"]}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "MONGODB_URL": MONGODB_URL,
+        "AMQP_URL": AMQP_URL,
+        "BUS_PREFIX": f"t{RUN_ID}.",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
+        "LOG_JSON": "true",
+        **{f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+    }
+    logs = Path(os.environ.get("HATARAKU_TEST_LOGS", base / "logs"))
+    logs.mkdir(parents=True, exist_ok=True)
+    sys_ = System(gateway=f"http://127.0.0.1:{ports['gateway']}", ports=ports, mail_dir=mail_dir, env=env, logs=logs)
+    try:
+        for name in [*SERVICES, "gateway"]:
+            sys_.start(name)
+        for name in [*SERVICES, "gateway"]:
+            sys_.wait_ready(name)
+        yield sys_
+    finally:
+        for name in list(sys_.processes):
+            sys_.stop(name)
+        smtp.stop()
+
+
+@pytest.fixture
+async def gw(system: System) -> httpx.AsyncClient:
+    async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as client:
+        yield client
