@@ -337,6 +337,12 @@ class Consumer:
         except DomainError as exc:
             outcome = "refused"
             log.warning("bus.handler_refused", queue=self.name, code=exc.code)
+        except DeadLetter:
+            # the handler's verdict: this message can never be processed, so no retries; the
+            # claim is released so that a replay from the dead-letter queue is handled again
+            await self.processed.delete_one({"_id": key})
+            EVENTS_CONSUMED.labels(self.name, envelope.type, "dead").inc()
+            raise
         except Exception as exc:
             await self.processed.delete_one({"_id": key})  # release the claim for the retry
             await self._retry_or_dead(raw, exc)

@@ -1,0 +1,40 @@
+"""Order-safe projections: keep a copy of another service's data from its events, where an older
+event arriving after a newer one never wins.
+
+Each event carries its aggregate's ``version``. A projection document keeps, per *facet* (a group
+of fields one kind of event sets), the version that last wrote it:
+
+    await apply_if_newer(coll, seeker_id, event.version, {"visibility": ...}, facet="visibility")
+
+A snapshot event that carries several facets calls this once per facet, so a newer partial event
+(say, visibility only) does not make an older snapshot's other fields stale-forever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+
+async def apply_if_newer(
+    collection: AsyncCollection[dict[str, Any]],
+    doc_id: str,
+    version: int,
+    fields: dict[str, Any],
+    *,
+    facet: str = "all",
+) -> bool:
+    """Set ``fields`` on the document unless this facet already holds ``version`` or newer.
+    Creates the document when it does not exist. Returns True when the fields were applied."""
+    marker = f"versions.{facet}"
+    try:
+        result = await collection.update_one(
+            {"_id": doc_id, "$or": [{marker: {"$lt": version}}, {marker: {"$exists": False}}]},
+            {"$set": {**fields, marker: version}},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        return False  # the document exists with this version or a newer one
+    return result.upserted_id is not None or result.modified_count == 1
