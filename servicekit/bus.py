@@ -48,8 +48,6 @@ log = structlog.get_logger()
 
 Handler = Callable[[Any, Envelope], Awaitable[None]]
 
-# how long one delivery may hold an event before another delivery may take it over
-CLAIM_LEASE_SECONDS = 120
 PROCESSED_KEEP_DAYS = 30
 
 EVENTS_CONSUMED = Counter(
@@ -360,7 +358,7 @@ class Consumer:
         """Atomically take the right to handle one event: "claimed", "done" (handled before) or
         "busy" (another delivery holds a live lease). A lease left by a crashed process expires."""
         now = datetime.now(UTC)
-        lease = now + timedelta(seconds=CLAIM_LEASE_SECONDS)
+        lease = now + timedelta(seconds=self.settings.claim_lease_seconds)
         try:
             await self.processed.insert_one(
                 {

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     # the broker's own cap on redeliveries of one message (quorum queues), a backstop
     delivery_limit: int = 20
     outbox_poll_seconds: float = 5.0
+    # how long one delivery may hold an event before another delivery may take it over
+    claim_lease_seconds: float = Field(default=120.0, gt=0)
 
     @property
     def database(self) -> str:

@@ -1,0 +1,76 @@
+"""A RabbitMQ node of the test's own (Debian's rabbitmq-server, its own node name, port and data
+directory), so fault tests can stop and start a broker without disturbing anything else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateBroker:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.node = f"hatarakutest{self.port}@localhost"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "enabled_plugins").write_text("[].\n")
+        os.chmod(folder, 0o777)  # noqa: S103 - the server drops to the rabbitmq user
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(folder / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(folder / "pid"),
+            "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq"),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @staticmethod
+    def available() -> bool:
+        return (
+            shutil.which("rabbitmq-server") is not None and shutil.which("rabbitmqctl") is not None
+        )
+
+    async def _run(self, *args: str) -> int:
+        proc = await asyncio.create_subprocess_exec(
+            *args,
+            env=self.env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        return await proc.wait()
+
+    async def _ctl(self, *args: str) -> int:
+        return await self._run("rabbitmqctl", "-n", self.node, *args)
+
+    async def start(self) -> None:
+        assert await self._run("rabbitmq-server", "-detached") == 0
+        for _ in range(60):
+            await asyncio.sleep(1)
+            if await self._ctl("-q", "await_startup") == 0:
+                return
+        raise RuntimeError(f"private RabbitMQ node {self.node} did not start")
+
+    async def stop_app(self) -> None:
+        assert await self._ctl("stop_app") == 0
+
+    async def start_app(self) -> None:
+        assert await self._ctl("start_app") == 0
+
+    async def stop(self) -> None:
+        await self._ctl("stop")
