@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 from typing import Any
 
 import aio_pika
@@ -23,14 +24,21 @@ def _queue(name: str, prefix: str) -> str:
     return name if name.startswith(prefix) else f"{prefix}{name}"
 
 
+# commands to the notifier carry auth keys: a listing never shows them
+_SECRET = re.compile(r'"(auth_key|password|token|refresh_token)"\s*:\s*"[^"]*"')
+
+
 def describe(msg: aio_pika.abc.AbstractIncomingMessage) -> dict[str, Any]:
     headers = msg.headers or {}
+    body = _SECRET.sub(
+        lambda m: f'"{m.group(1)}": "***"', msg.body[:2000].decode("utf-8", "replace")
+    )
     return {
         "message_id": msg.message_id,
         "type": msg.type,
         "reason": str(headers.get("x-dead-reason") or _death_reason(headers)),
         "dead_at": str(headers.get("x-dead-at", "")),
-        "body": msg.body[:300].decode("utf-8", "replace"),
+        "body": body[:400],
     }
 
 

@@ -60,7 +60,7 @@ class PrivateBroker:
 
     async def start(self) -> None:
         assert await self._run("rabbitmq-server", "-detached") == 0
-        for _ in range(60):
+        for _ in range(120):  # slow when the machine is busy
             await asyncio.sleep(1)
             if await self._ctl("-q", "await_startup") == 0:
                 return

@@ -1,0 +1,1 @@
+"""Notifier service: account-flow e-mail over SMTP (in-app notifications come later)."""
