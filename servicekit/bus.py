@@ -59,8 +59,18 @@ EVENTS_PUBLISHED = Counter("hataraku_events_published_total", "Messages publishe
 class Topology:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
+        # events that no service is bound to (yet) are kept in `hataraku.unrouted` through the
+        # alternate exchange: detected (queue depth) and not lost, and the outbox is not blocked
+        # by them. Commands have no alternate: one that cannot reach its receiver raises.
+        self.unrouted = RabbitExchange(
+            f"{prefix}hataraku.unrouted", type=ExchangeType.FANOUT, durable=True
+        )
+        self.unrouted_queue = RabbitQueue(f"{prefix}hataraku.unrouted", durable=True)
         self.events = RabbitExchange(
-            f"{prefix}hataraku.events", type=ExchangeType.TOPIC, durable=True
+            f"{prefix}hataraku.events",
+            type=ExchangeType.TOPIC,
+            durable=True,
+            arguments={"alternate-exchange": self.unrouted.name},
         )
         self.commands = RabbitExchange(
             f"{prefix}hataraku.commands", type=ExchangeType.DIRECT, durable=True
@@ -100,8 +110,11 @@ class Bus:
         self.consumers: list[Consumer] = []
 
     async def declare(self) -> None:
-        for exchange in (self.topology.events, self.topology.commands, self.topology.dead):
+        topo = self.topology
+        for exchange in (topo.unrouted, topo.events, topo.commands, topo.dead):
             await self.broker.declare_exchange(exchange)
+        unrouted = await self.broker.declare_queue(topo.unrouted_queue)
+        await unrouted.bind(topo.unrouted.name)
         for consumer in self.consumers:
             await consumer.declare()
 

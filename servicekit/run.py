@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import uvicorn
 from fastapi import FastAPI
 
@@ -21,4 +19,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=20,
         loop="uvloop",
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    # Server.run() uses the configured loop (uvloop); asyncio.run(server.serve()) would not
+    uvicorn.Server(config).run()

@@ -116,15 +116,36 @@ async def test_a_handler_failing_every_time_is_retried_a_bounded_number_of_times
         await eventually(lambda: h.effect_count(sid))
 
 
-async def test_an_unroutable_publish_raises_and_the_outbox_keeps_the_event(harness):
+async def test_an_unroutable_event_is_kept_in_the_unrouted_queue_not_lost(harness):
     h = harness
     async with running(h.app):
-        nobody = PasswordChanged(account_id="a1", reason="reset")  # no queue is bound to it here
-        with pytest.raises(DeliveryError):
-            await h.rt.bus.publish(wrap(nobody, "a1"))
-        await h.write_aggregate("agg-unroutable", nobody)
+        nobody = PasswordChanged(account_id="a1", reason="reset")  # no service queue is bound to it
+        env = wrap(nobody, "a1")
+        await h.rt.bus.publish(env)
+        await h.write_aggregate("agg-unrouted", nobody)
+        await eventually(
+            lambda: _zero(h.relay.pending())
+        )  # published: it does not block the outbox
+        kept = await drain(h.rt.bus.topology.unrouted_queue.name)
+        assert str(env.id) in {m.message_id for m in kept}
+        assert len(kept) == 2
+
+
+async def test_an_unroutable_command_raises_and_the_outbox_keeps_it(harness):
+    from contracts.notifier import SendEmail
+
+    h = harness
+    async with running(h.app):
+        command = SendEmail(to="a@example.jp", template="password_reset", params={})
+        with pytest.raises(DeliveryError):  # no notifier queue in this namespace
+            await h.rt.bus.publish(wrap(command, "a1"))
+        await h.write_aggregate("agg-unroutable", command)
         await h.relay.sweep()
         assert await h.relay.pending() == 1  # not lost: still pending for a later attempt
+
+
+async def _zero(awaitable) -> bool:
+    return await awaitable == 0
 
 
 async def test_dead_letters_can_be_listed_and_replayed(harness):

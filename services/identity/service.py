@@ -1,0 +1,109 @@
+"""What every identity use case works with: one ``Identity`` per process, handed to the use-case
+functions in ``service_*.py`` (``await service_auth.login(identity, email=..., ...)``)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import structlog
+
+from contracts import Envelope, Message
+from servicekit import outbox
+from servicekit.clock import Clock
+from servicekit.outbox import OutboxRelay
+from services.identity.passwords import PasswordHasher
+from services.identity.repository import Repository
+from services.identity.settings import IdentitySettings
+from services.identity.tokens import SigningKey, TokenIssuer
+
+log = structlog.get_logger()
+
+SIGNING_KEY = "jwt_signing_key"
+PEPPER = "auth_key_pepper"
+
+
+@dataclass
+class Identity:
+    settings: IdentitySettings
+    repo: Repository
+    hasher: PasswordHasher
+    tokens: TokenIssuer
+    clock: Clock
+    relay: OutboxRelay | None = None
+    pepper: bytes = field(default=b"", repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        settings: IdentitySettings,
+        repo: Repository,
+        clock: Clock,
+        relay: OutboxRelay | None,
+        *,
+        tokens: TokenIssuer | None = None,
+    ) -> Identity:
+        hasher = PasswordHasher(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+            threads=settings.password_threads,
+        )
+        tokens = tokens or TokenIssuer(
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            access_minutes=settings.access_token_minutes,
+        )
+        return cls(
+            settings=settings, repo=repo, hasher=hasher, tokens=tokens, clock=clock, relay=relay
+        )
+
+    async def start(self) -> None:
+        """Indexes, the shared signing key and pepper (created once, race-free), the dummy hash."""
+        await self.repo.ensure_indexes()
+        await self.load_secrets()
+        await self.hasher.warm_up()
+
+    async def load_secrets(self) -> None:
+        doc = await self.repo.secret(SIGNING_KEY)
+        if doc is None:
+            fresh = SigningKey.generate()
+            doc = await self.repo.create_secret(
+                SIGNING_KEY, {**fresh.to_document(), "created_at": self.clock.now()}
+            )
+            if doc["kid"] == fresh.kid:
+                log.info("identity.signing_key.created", kid=fresh.kid)
+        self.tokens.use(SigningKey.from_document(doc))
+        configured = self.settings.auth_key_pepper.get_secret_value()
+        if configured:
+            self.pepper = configured.encode()
+        else:
+            stored = await self.repo.secret(PEPPER) or await self.repo.create_secret(
+                PEPPER, {"value": secrets.token_hex(32), "created_at": self.clock.now()}
+            )
+            self.pepper = bytes.fromhex(stored["value"])
+
+    async def stop(self) -> None:
+        self.hasher.close()
+
+    def envelope(self, message: Message, *, subject: str) -> Envelope:
+        return outbox.envelope(message, producer=self.settings.service_name, subject=subject)
+
+    def kick(self, collection: str, doc_id: str) -> None:
+        if self.relay is not None:
+            self.relay.kick(collection, doc_id)
+
+
+@asynccontextmanager
+async def uniform_duration(seconds: float) -> AsyncIterator[None]:
+    """Answer no sooner than ``seconds``, whatever happened inside: whether an e-mail matched
+    must not show in the response time."""
+    started = time.monotonic()
+    yield
+    remaining = seconds - (time.monotonic() - started)
+    if remaining > 0:
+        await asyncio.sleep(remaining)

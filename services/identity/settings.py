@@ -1,0 +1,38 @@
+from pydantic import Field, SecretStr
+
+from servicekit.settings import ServiceSettings
+
+
+class IdentitySettings(ServiceSettings):
+    service_name: str = "identity"
+    http_port: int = 8001
+
+    # versions of the documents a user agrees to when asking for an auth key
+    privacy_policy_version: str = "2025-04-01"
+    terms_version: str = "2025-04-01"
+
+    # auth keys (My Page opening, account creation, password reset)
+    auth_key_valid_minutes: int = Field(default=50, ge=1, le=24 * 60)
+    auth_key_max_tries: int = Field(default=5, ge=1, le=20)
+    # HMAC pepper for auth-key hashes; empty: a random one generated once and kept in the database
+    auth_key_pepper: SecretStr = SecretStr("")
+    # the "always 202" endpoints answer no sooner than this, matched or not (timing hides matches)
+    uniform_response_seconds: float = Field(default=0.25, ge=0, le=5)
+
+    # tokens
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    # login throttling (failures per window → lock for lockout_seconds), kept in MongoDB
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    # identity sits behind the gateway, which sets X-Forwarded-For; turn off when exposed directly
+    trust_forwarded_for: bool = True
+
+    # Argon2id (at least m = 19 MiB, t = 2, p = 1) and the threads that run it
+    argon2_memory_kib: int = Field(default=19456, ge=19456)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    password_threads: int = Field(default=0, ge=0, description="0: one per CPU")

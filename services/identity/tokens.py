@@ -1,0 +1,137 @@
+"""Access tokens (EdDSA JWTs, the public key published as JWKS) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+
+ALGORITHM = "EdDSA"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey
+    public_jwk: dict[str, str]
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        private = Ed25519PrivateKey.generate()
+        jwk: dict[str, str] = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
+        kid = _thumbprint(jwk)
+        public = {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+        return cls(kid=kid, private_key=private, public_jwk=public)
+
+    def to_document(self) -> dict[str, Any]:
+        pem = self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return {"kid": self.kid, "private_pem": pem.decode(), "public_jwk": self.public_jwk}
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> SigningKey:
+        private = serialization.load_pem_private_key(doc["private_pem"].encode(), password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise ValueError("the stored signing key is not an Ed25519 key")
+        return cls(kid=doc["kid"], private_key=private, public_jwk=dict(doc["public_jwk"]))
+
+
+def _thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
+    canonical = json.dumps(
+        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":"), sort_keys=True
+    )
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def claims_for(account: dict[str, Any]) -> dict[str, Any]:
+    """The identity claims of an account document (role, e-mail, its seeker/employer and office)."""
+    claims: dict[str, Any] = {"role": account["role"], "email": account["email"]}
+    seeker = account.get("seeker") or {}
+    employer = account.get("employer") or {}
+    if seeker:
+        claims["seeker_id"] = seeker["seeker_id"]
+    if employer:
+        claims["employer_id"] = employer["employer_id"]
+    office = account.get("office_code") or seeker.get("office_code") or employer.get("office_code")
+    if office:
+        claims["office_code"] = office
+    return claims
+
+
+class TokenIssuer:
+    """Signs access tokens with the service's key; serves the JWKS (also to its own verifier)."""
+
+    def __init__(self, *, issuer: str, audience: str, access_minutes: int) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.access_ttl = timedelta(minutes=access_minutes)
+        self._key: SigningKey | None = None
+
+    def use(self, key: SigningKey) -> None:
+        self._key = key
+
+    @property
+    def key(self) -> SigningKey:
+        if self._key is None:
+            raise RuntimeError("the signing key is not loaded yet")
+        return self._key
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.key.public_jwk] if self._key else []}
+
+    async def fetch_jwks(self) -> dict[str, Any]:
+        """A ``servicekit.auth.JwksFetcher`` that answers from memory."""
+        return self.jwks()
+
+    def access_token(self, *, account: dict[str, Any], session_id: str, now: datetime) -> str:
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": account["_id"],
+            **claims_for(account),
+            "sid": session_id,
+            "iat": int(now.timestamp()),
+            "exp": int((now + self.access_ttl).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(
+            payload, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid}
+        )
+
+    def session_of(self, token: str) -> str | None:
+        """The session id of one of our own access tokens (already verified by the caller)."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.key.private_key.public_key(),
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+            )
+        except jwt.PyJWTError:
+            return None
+        sid = claims.get("sid")
+        return str(sid) if sid else None
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+
+from services.identity.app import create_app
+from services.identity.settings import IdentitySettings
+from tests.conftest import running
+from tests.identity.support import BusTap, Env, OffsetClock
+
+
+@pytest.fixture(scope="session")
+async def env(make_settings) -> AsyncIterator[Env]:
+    """One identity service for the run's integration tests (own database and broker namespace)."""
+    settings = make_settings(IdentitySettings, uniform_response_seconds=0.15)
+    clock = OffsetClock()
+    app = create_app(settings, clock=clock)
+    async with running(app) as client:
+        tap = await BusTap().start(settings)
+        try:
+            yield Env(app=app, client=client, clock=clock, tap=tap, settings=settings)
+        finally:
+            await tap.close()
+
+
+@pytest.fixture
+def clock(env: Env) -> Iterator[OffsetClock]:
+    """The service's clock, back to the real time after the test."""
+    yield env.clock
+    env.clock.offset = timedelta(0)
