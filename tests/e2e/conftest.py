@@ -97,6 +97,9 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         "SMTP_PORT": str(smtp_port),
         "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
         "LOG_JSON": "true",
+        # every test client comes from 127.0.0.1: the per-IP login limits would throttle the suite
+        "RATE_LIMIT_PER_MINUTE": "10000",
+        "RATE_LIMIT_BURST": "10000",
         **{f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
     }
     logs = Path(os.environ.get("HATARAKU_TEST_LOGS", base / "logs"))

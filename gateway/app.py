@@ -1,0 +1,66 @@
+"""Gateway wiring.
+
+Own routes (gateway/api.py): GET /api/v1/status, PUT /api/v1/admin/maintenance, GET /api/docs,
+/healthz, /readyz, /metrics. Everything else goes through gateway/dispatch.py to the service the
+route table (gateway/routes.py) names. Consumes and publishes no events; needs no broker. Its
+database (hataraku_gateway) holds only the maintenance state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from gateway import api
+from gateway.core import Gateway
+from gateway.dispatch import Dispatch
+from gateway.settings import GatewaySettings
+from servicekit.clock import Clock, SystemClock
+from servicekit.errors import install_error_handlers
+
+
+class GatewayApp(FastAPI):
+    """FastAPI for the gateway's own routes, with the request path (Dispatch) in front of it:
+    a proxied request never enters FastAPI's middleware stack (measured: that stack costs about
+    a tenth of the gateway's CPU per proxied request)."""
+
+    dispatch: Dispatch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.dispatch(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def own(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The gateway's own routes (FastAPI, with its error handlers)."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> FastAPI:
+    gw = Gateway(settings, clock=clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await gw.start()
+        try:
+            yield
+        finally:
+            await gw.stop()
+
+    app = GatewayApp(
+        title="hataraku gateway",
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.gateway = gw
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.dispatch = Dispatch(app.own, gateway=gw)
+    return app

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from servicekit.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    http_port: int = 8000
+
+    # upstreams (a base path is allowed: http://host:port/prefix)
+    identity_url: str = "http://127.0.0.1:8001"
+    jobs_url: str = "http://127.0.0.1:8002"
+    applications_url: str = "http://127.0.0.1:8003"
+    messaging_url: str = "http://127.0.0.1:8004"
+    notifier_url: str = "http://127.0.0.1:8005"
+    # the web client; empty: paths outside /api/ answer 404
+    web_url: str = "http://127.0.0.1:8006"
+
+    # an upstream that has not answered (headers and body) within this many seconds → 504;
+    # Server-Sent Events streams have no limit once their headers arrived
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # pooled connections to all upstreams together
+    max_connections: int = Field(default=512, ge=1)
+    # below uvicorn's keep-alive (5 s) so that a pooled connection is never reused just as the
+    # upstream closes it
+    upstream_keepalive_seconds: float = Field(default=3.5, gt=0)
+    # request bodies up to this size are read and sent at once; larger ones are streamed
+    buffer_request_body_bytes: int = Field(default=64 * 1024, ge=0)
+
+    # login / opening / account / password-reset POSTs, per client IP and endpoint group
+    rate_limit_per_minute: float = Field(default=10.0, gt=0)
+    rate_limit_burst: int = Field(default=10, ge=1)
+
+    # maintenance state lives in this service's database; each replica re-reads it this often
+    maintenance_cache_seconds: float = Field(default=1.0, gt=0)
+    # Retry-After while maintenance has no announced end
+    maintenance_retry_after_seconds: int = Field(default=600, ge=1)
+
+    # verified access tokens are remembered (until they expire) up to this many
+    token_cache_size: int = Field(default=10_000, ge=0)
+    # how long the merged /api/docs is reused
+    docs_cache_seconds: float = Field(default=10.0, ge=0)
+    # /readyz asks every upstream with this timeout
+    readyz_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    def upstreams(self) -> dict[str, str]:
+        """Service name → base URL (no trailing slash); the web client only when configured."""
+        urls = {
+            "identity": self.identity_url,
+            "jobs": self.jobs_url,
+            "applications": self.applications_url,
+            "messaging": self.messaging_url,
+            "notifier": self.notifier_url,
+        }
+        if self.web_url:
+            urls["web"] = self.web_url
+        return {name: url.rstrip("/") for name, url in urls.items()}
