@@ -114,6 +114,6 @@ async def create_demo(*, gateway: str, mail_dir: Path) -> list[str]:
         f"establishment {employer.get('establishment_number', '?')}, employer My Page "
         f"{'open' if employer_ok else 'NOT opened'})",
         f"  seeker     {SEEKER['email']}, born {SEEKER['birth_date']} (seeker number "
-        f"{seeker.get('seeker_number', '?')}): registered, My Page not opened yet — open it with "
-        "POST /api/v1/mypage/opening and the auth key from the dev mailbox",
+        f"{seeker.get('seeker_number', '?')}): registered at the counter — open its My Page with "
+        "POST /api/v1/mypage/opening and the auth key from the dev mailbox (README)",
     ]
