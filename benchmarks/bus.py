@@ -25,12 +25,12 @@ import aio_pika
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts import Envelope  # noqa: E402
-from contracts.identity import SeekerRegistered  # noqa: E402
-from servicekit import outbox  # noqa: E402
-from servicekit.logging import configure_logging  # noqa: E402
-from servicekit.runtime import Runtime  # noqa: E402
-from servicekit.settings import ServiceSettings  # noqa: E402
+from contracts import Envelope
+from contracts.identity import SeekerRegistered
+from servicekit import outbox
+from servicekit.logging import configure_logging
+from servicekit.runtime import Runtime
+from servicekit.settings import ServiceSettings
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MONGODB_URL = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
@@ -45,8 +45,12 @@ class BenchSettings(ServiceSettings):
 def event(i: int) -> Envelope:
     sid = uuid.uuid4().hex
     data = SeekerRegistered(
-        seeker_id=sid, seeker_number=f"13010-{i:08d}", office_code="13010", status="registered",
-        registered_on=date(2026, 11, 24), version=1,
+        seeker_id=sid,
+        seeker_number=f"13010-{i:08d}",
+        office_code="13010",
+        status="registered",
+        registered_on=date(2026, 11, 24),
+        version=1,
     )
     return outbox.envelope(data, producer="bench", subject=sid)
 
@@ -59,7 +63,9 @@ async def raw_publish(bodies: list[bytes], queue: str) -> float:
         started = time.perf_counter()
         for body in bodies:
             await ch.default_exchange.publish(
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue, mandatory=True
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                routing_key=queue,
+                mandatory=True,
             )
         return time.perf_counter() - started
 
@@ -89,7 +95,9 @@ async def raw_consume(queue: str, count: int, prefetch: int) -> float:
         return elapsed
 
 
-async def machinery_consume(envelopes: list[Envelope], settings: BenchSettings) -> tuple[float, float]:
+async def machinery_consume(
+    envelopes: list[Envelope], settings: BenchSettings
+) -> tuple[float, float]:
     """Publish the envelopes onto the runtime's queue first, then start consuming and time it."""
     done = asyncio.Event()
     seen = 0
@@ -124,7 +132,9 @@ async def relay_publish(envelopes: list[Envelope], settings: BenchSettings) -> f
     await rt.bus.broker.connect()
     await rt.bus.declare()
     sink = await rt.bus.broker.declare_queue(
-        __import__("faststream.rabbit", fromlist=["RabbitQueue"]).RabbitQueue(f"{PREFIX}sink", durable=True)
+        __import__("faststream.rabbit", fromlist=["RabbitQueue"]).RabbitQueue(
+            f"{PREFIX}sink", durable=True
+        )
     )
     await sink.bind(rt.bus.topology.events.name, routing_key=SeekerRegistered.TYPE)
     coll = rt.db["aggregates"]
@@ -191,7 +201,11 @@ async def main() -> None:
     configure_logging(service="bench", level="WARNING", json=False)
     n = args.events
     settings = BenchSettings(
-        amqp_url=AMQP_URL, mongodb_url=MONGODB_URL, db_name=f"bench{RUN}", bus_prefix=PREFIX, prefetch=args.prefetch
+        amqp_url=AMQP_URL,
+        mongodb_url=MONGODB_URL,
+        db_name=f"bench{RUN}",
+        bus_prefix=PREFIX,
+        prefetch=args.prefetch,
     )
     envelopes = [event(i) for i in range(n)]
     bodies = [e.model_dump_json().encode() for e in envelopes]
@@ -210,7 +224,9 @@ async def main() -> None:
         await client.drop_database(f"bench{RUN}")
         await client.close()
 
-    print(f"Event bus, {n} events, prefetch {args.prefetch}, broker {AMQP_URL.split('@')[-1]}, database {MONGODB_URL}")
+    print(
+        f"Event bus, {n} events, prefetch {args.prefetch}, broker {AMQP_URL.split('@')[-1]}, database {MONGODB_URL}"
+    )
     print("  publish (persistent, confirmed, one at a time)")
     print(row("raw aio-pika confirmed publish", n, raw_pub))
     print(row("Bus.publish (FastStream, confirms, mandatory)", n, ours_pub, raw_pub))

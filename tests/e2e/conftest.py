@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,15 +44,24 @@ class System:
 
     def cli(self, service: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", f"services.{service}", *args], input=stdin, text=True,
-            capture_output=True, cwd=ROOT, env=self.service_env(service), timeout=60,
+            [sys.executable, "-m", f"services.{service}", *args],
+            input=stdin,
+            text=True,
+            capture_output=True,
+            cwd=ROOT,
+            env=self.service_env(service),
+            timeout=60,
         )
 
     def start(self, name: str) -> None:
         module = "gateway" if name == "gateway" else f"services.{name}"
         log = (self.logs / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", module], cwd=ROOT, env=self.service_env(name), stdout=log, stderr=log
+            [sys.executable, "-m", module],
+            cwd=ROOT,
+            env=self.service_env(name),
+            stdout=log,
+            stderr=log,
         )
 
     def stop(self, name: str) -> None:
@@ -69,7 +78,9 @@ class System:
         while time.monotonic() < deadline:
             proc = self.processes[name]
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(url, timeout=2).status_code == 200:
                     return
@@ -104,7 +115,13 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
     }
     logs = Path(os.environ.get("HATARAKU_TEST_LOGS", base / "logs"))
     logs.mkdir(parents=True, exist_ok=True)
-    sys_ = System(gateway=f"http://127.0.0.1:{ports['gateway']}", ports=ports, mail_dir=mail_dir, env=env, logs=logs)
+    sys_ = System(
+        gateway=f"http://127.0.0.1:{ports['gateway']}",
+        ports=ports,
+        mail_dir=mail_dir,
+        env=env,
+        logs=logs,
+    )
     try:
         for name in [*SERVICES, "gateway"]:
             sys_.start(name)
@@ -118,6 +135,6 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
 
 
 @pytest.fixture
-async def gw(system: System) -> httpx.AsyncClient:
+async def gw(system: System) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as client:
         yield client

@@ -17,8 +17,15 @@ SEEKER_PASSWORD = "Hataraku-2026"
 
 async def test_a_seeker_opens_a_my_page_end_to_end(system, gw):
     staff_email = f"staff-{uuid.uuid4().hex[:8]}@hataraku.example"
-    created = system.cli("identity", "create-staff", "--email", staff_email, "--office-code", "13010",
-                         stdin=STAFF_PASSWORD + "\n")
+    created = system.cli(
+        "identity",
+        "create-staff",
+        "--email",
+        staff_email,
+        "--office-code",
+        "13010",
+        stdin=STAFF_PASSWORD + "\n",
+    )
     assert created.returncode == 0, created.stderr
 
     r = await gw.post("/api/v1/auth/login", json={"email": staff_email, "password": STAFF_PASSWORD})
@@ -27,14 +34,22 @@ async def test_a_seeker_opens_a_my_page_end_to_end(system, gw):
     assert r.headers.get("x-request-id")
 
     email = f"seeker-{uuid.uuid4().hex[:8]}@example.jp"
-    r = await gw.post("/api/v1/staff/seekers", headers=staff,
-                      json={"email": email, "name": "山田 花子", "birth_date": "1992-07-15"})
+    r = await gw.post(
+        "/api/v1/staff/seekers",
+        headers=staff,
+        json={"email": email, "name": "山田 花子", "birth_date": "1992-07-15"},
+    )
     assert r.status_code == 201, r.text
     seeker = r.json()
     assert seeker["status"] == "registered"
     assert seeker["seeker_number"].startswith("13010-") and len(seeker["seeker_number"]) == 14
 
-    opening = {"account_type": "seeker", "email": email, "agree_privacy_policy": True, "agree_terms": True}
+    opening = {
+        "account_type": "seeker",
+        "email": email,
+        "agree_privacy_policy": True,
+        "agree_terms": True,
+    }
     wrong = await gw.post("/api/v1/mypage/opening", json={**opening, "birth_date": "1992-07-16"})
     right = await gw.post("/api/v1/mypage/opening", json={**opening, "birth_date": "1992-07-15"})
     assert wrong.status_code == right.status_code == 202
@@ -54,11 +69,15 @@ async def test_a_seeker_opens_a_my_page_end_to_end(system, gw):
     assert problem["code"] == "password_policy"
     assert {e["code"] for e in problem["errors"]} >= {"needs_digit", "needs_symbol"}
 
-    r = await gw.post("/api/v1/mypage/opening/complete", json={**complete, "password": SEEKER_PASSWORD})
+    r = await gw.post(
+        "/api/v1/mypage/opening/complete", json={**complete, "password": SEEKER_PASSWORD}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "opened"
 
-    r = await gw.post("/api/v1/mypage/opening/complete", json={**complete, "password": SEEKER_PASSWORD})
+    r = await gw.post(
+        "/api/v1/mypage/opening/complete", json={**complete, "password": SEEKER_PASSWORD}
+    )
     assert r.status_code == 400
     assert r.json()["code"] == "invalid_auth_key"
 
@@ -77,16 +96,22 @@ async def test_a_seeker_opens_a_my_page_end_to_end(system, gw):
     rotated = r.json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
 
-    r = await gw.post("/api/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]},
-                      headers={"Authorization": f"Bearer {rotated['access_token']}"})
+    r = await gw.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": rotated["refresh_token"]},
+        headers={"Authorization": f"Bearer {rotated['access_token']}"},
+    )
     assert r.status_code == 204
     r = await gw.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
     assert r.status_code == 401
 
     # nobody else can use the staff API
     seeker_auth = {"Authorization": f"Bearer {rotated['access_token']}"}
-    r = await gw.post("/api/v1/staff/seekers", headers=seeker_auth,
-                      json={"email": "x@example.jp", "name": "x", "birth_date": "1990-01-01"})
+    r = await gw.post(
+        "/api/v1/staff/seekers",
+        headers=seeker_auth,
+        json={"email": "x@example.jp", "name": "x", "birth_date": "1990-01-01"},
+    )
     assert r.status_code == 403
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def coll(infra):
-    client = AsyncMongoClient(MONGODB_URL)
+    client: AsyncMongoClient[dict] = AsyncMongoClient(MONGODB_URL)
     yield client[f"t{RUN_ID}_projection"][uuid.uuid4().hex[:8]]
     await client.close()
 
