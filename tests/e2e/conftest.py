@@ -103,7 +103,7 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         "PYTHONUNBUFFERED": "1",
         "MONGODB_URL": MONGODB_URL,
         "AMQP_URL": AMQP_URL,
-        "BUS_PREFIX": f"t{RUN_ID}.",
+        "BUS_PREFIX": f"t{RUN_ID}e2e.",  # its own namespace: its consumers must not take other tests' messages
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
         "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
