@@ -7,7 +7,8 @@ from fastapi import APIRouter, status
 from servicekit.auth import StaffPrincipal
 from services.identity import service_registration
 from services.identity.deps import IdentityDep, problems
-from services.identity.schemas import EmployerCreate, EmployerCreated, SeekerCreate, SeekerCreated
+from services.identity.schemas import EmployerCreate, EmployerCreated
+from services.identity.schemas_seekers import SeekerCreate, SeekerCreated
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
     status_code=status.HTTP_201_CREATED,
     response_model=SeekerCreated,
     responses=problems(401, 403, 409, 422),
-    summary="Register a seeker at the counter (求職登録)",
+    summary="Register a seeker at the counter (求職登録), with profile basics if given",
 )
 async def register_seeker(
     form: SeekerCreate, staff: StaffPrincipal, identity: IdentityDep
@@ -29,6 +30,7 @@ async def register_seeker(
         seeker_number=seeker["seeker_number"],
         status="registered",
         account_id=doc["_id"],
+        expires_on=seeker["expires_on"],
     )
 
 

@@ -7,25 +7,58 @@ Routes:
 - ``/api/v1/auth/password-reset[/complete]``                   password reset with an auth key
 - ``/api/v1/auth/login|refresh|logout``, ``/api/v1/me``         login and tokens
 - ``/.well-known/jwks.json`` (= ``/api/v1/auth/jwks``)          public keys of the access tokens
+- ``/api/v1/me/profile[/visibility]``, ``/api/v1/me/registration/cancel``,
+  ``/api/v1/me/seeker-application``, ``/api/v1/me/export``      a seeker's own registration
+- ``/api/v1/staff/seekers[/{id}[/annotations|consultations|confirm|renew|cancel]]``  staff
+- ``/api/v1/occupations``                                      reference data (no login)
 
 Publishes (outbox on ``accounts``): identity.seeker.registered.v1, identity.employer.registered.v1,
-identity.mypage.opened.v1, identity.password.changed.v1; sends (outbox on ``auth_keys``) the
-command notifier.email.send.v1 carrying an auth key. Consumes: nothing.
+identity.mypage.opened.v1, identity.password.changed.v1, identity.seeker.profile_updated.v1,
+identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1,
+identity.seeker.confirmed.v1, identity.seeker.registration_expiring.v1,
+identity.seeker.registration_lapsed.v1, identity.seeker.registration_extended.v1; sends (outbox on
+``auth_keys``) the command notifier.email.send.v1 carrying an auth key. Consumes: nothing yet
+(``service_lifecycle.record_activity`` waits for the applications service's events).
+
+Background: the expiry scan (notices 14/7/1 days before a registration ends, then its lapse).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
-from contracts.identity import EmployerRegistered, MypageOpened, PasswordChanged, SeekerRegistered
+from contracts.identity import (
+    EmployerRegistered,
+    MypageOpened,
+    PasswordChanged,
+    RegistrationExpiring,
+    RegistrationExtended,
+    RegistrationLapsed,
+    SeekerCancelled,
+    SeekerConfirmed,
+    SeekerProfileUpdated,
+    SeekerRegistered,
+    SeekerVisibilityChanged,
+)
 from contracts.notifier import SendEmail
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
-from services.identity import api_auth, api_keys, api_staff
+from services.identity import (
+    api_auth,
+    api_keys,
+    api_me,
+    api_reference,
+    api_staff,
+    api_staff_seekers,
+    problems,
+)
 from services.identity.domain import PasswordPolicyError
+from services.identity.domain_seeker import ProfileInvalid
 from services.identity.repository import OUTBOX_COLLECTIONS, Repository
 from services.identity.service import Identity
+from services.identity.service_expiry import expiry_loop
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
 
@@ -42,17 +75,41 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
     )
     rt = Runtime(settings, clock=clock, verifier=verifier)
     relay = rt.outbox(OUTBOX_COLLECTIONS)
-    rt.publishes(SeekerRegistered, EmployerRegistered, MypageOpened, PasswordChanged, SendEmail)
+    rt.publishes(
+        SeekerRegistered,
+        EmployerRegistered,
+        MypageOpened,
+        PasswordChanged,
+        SeekerProfileUpdated,
+        SeekerVisibilityChanged,
+        SeekerCancelled,
+        SeekerConfirmed,
+        RegistrationExpiring,
+        RegistrationLapsed,
+        RegistrationExtended,
+        SendEmail,
+    )
 
     identity = Identity.build(settings, Repository(rt.db), rt.clock, relay, tokens=issuer)
     rt.on_startup(identity.start)
     rt.on_shutdown(identity.stop)
+    rt.background(lambda stop: expiry_loop(identity, stop))
 
     app = rt.build_app(
         title="hataraku identity",
-        description="Accounts, My Page opening, login and tokens, counter registrations.",
-        routers=[api_staff.router, api_keys.router, api_auth.router],
+        description="Accounts, My Page opening, login and tokens, counter registrations, "
+        "seeker profiles and their registrations' lifecycle.",
+        routers=[
+            api_staff.router,
+            api_staff_seekers.router,
+            api_keys.router,
+            api_auth.router,
+            api_me.router,
+            api_reference.router,
+        ],
     )
     app.add_exception_handler(PasswordPolicyError, api_keys.password_policy_problem)
+    app.add_exception_handler(ProfileInvalid, problems.profile_invalid_problem)
+    app.add_exception_handler(RequestValidationError, problems.validation_problem)
     app.state.identity = identity
     return app

@@ -10,7 +10,8 @@ updates can both succeed and parallel ``$inc``s can return the same value.
 Collections:
 
 - ``accounts``         one per login identity; a seeker's or an establishment's registration is
-                       embedded (``seeker`` / ``employer``); carries the outbox of its events
+                       embedded (``seeker`` / ``employer``); carries the outbox of its events.
+                       Seeker queries and versioned writes: ``repository_seekers``
 - ``auth_keys``        one per issued key (``_id`` = key id): the hash, never the key, and the
                        outbox holding the e-mail command with the key (inserted in one write)
 - ``auth_key_lookup``  ``_id`` = normalised e-mail → the address's current key id
@@ -46,6 +47,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
         IndexModel([("seeker.seeker_id", ASCENDING)], name="seeker_id"),
         IndexModel([("employer.employer_id", ASCENDING)], name="employer_id"),
+        IndexModel(
+            [("seeker.office_code", ASCENDING), ("seeker.seeker_number", ASCENDING)],
+            name="seeker_office_number",
+        ),
+        IndexModel([("seeker.seeker_number", ASCENDING)], name="seeker_number"),
+        # the expiry scan: the day the next notice (or the lapse) of a registration is due
+        IndexModel([("seeker.due_on", ASCENDING)], name="seeker_due_on"),
+        IndexModel([("seeker.expires_on", ASCENDING)], name="seeker_expires_on"),
     ],
     "sessions": [IndexModel([("account_id", ASCENDING)], name="account_id")],
     # clean-up only: expiry is always checked in code (FerretDB has no TTL indexes)

@@ -63,23 +63,6 @@ BirthDate = Annotated[date, AfterValidator(_plausible_birth_date), Field(descrip
 # --- staff -----------------------------------------------------------------------------------
 
 
-class SeekerCreate(RequestBody):
-    email: Email
-    name: PersonName
-    name_kana: PersonName | None = None
-    birth_date: BirthDate
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9-]{8,18}[0-9]$")
-    postal_code: str | None = Field(default=None, pattern=r"^\d{3}-?\d{4}$")
-    address: str | None = Field(default=None, min_length=1, max_length=200)
-
-
-class SeekerCreated(BaseModel):
-    seeker_id: str
-    seeker_number: str = Field(examples=["13010-00000001"])
-    status: Literal["registered"]
-    account_id: str
-
-
 class EmployerCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     email: Email
@@ -178,6 +161,8 @@ class TokenPair(BaseModel):
 
 
 class Me(BaseModel):
+    """``status`` is the login account's (unopened/active); ``seeker_status`` the registration's."""
+
     account_id: str
     role: Literal["seeker", "employer", "staff", "admin"]
     email: str
@@ -188,3 +173,9 @@ class Me(BaseModel):
     employer_id: str | None = None
     establishment_number: str | None = None
     office_code: str | None = None
+    seeker_status: Literal["provisional", "registered", "cancelled", "lapsed"] | None = Field(
+        default=None, description="the seeker registration's status (仮登録 provisional …)"
+    )
+    expires_on: date | None = Field(
+        default=None, description="the last day the seeker registration is valid"
+    )

@@ -18,6 +18,7 @@ from servicekit.clock import Clock
 from servicekit.outbox import OutboxRelay
 from services.identity.passwords import PasswordHasher
 from services.identity.repository import Repository
+from services.identity.repository_seekers import SeekerRepository
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import SigningKey, TokenIssuer
 
@@ -36,6 +37,10 @@ class Identity:
     clock: Clock
     relay: OutboxRelay | None = None
     pepper: bytes = field(default=b"", repr=False)
+    seekers: SeekerRepository = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.seekers = SeekerRepository(self.repo)
 
     @classmethod
     def build(
@@ -96,6 +101,13 @@ class Identity:
     def kick(self, collection: str, doc_id: str) -> None:
         if self.relay is not None:
             self.relay.kick(collection, doc_id)
+
+    async def publish_now(self, collection: str, doc_id: str) -> None:
+        """Publish the document's pending events before answering. On FerretDB two updates of
+        one document are not isolated: the relay's ``$pull`` racing the client's next change
+        could resurrect a published event or lose the change. A failure is left to the poller."""
+        if self.relay is not None:
+            await self.relay.flush(collection, doc_id)
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from services.identity.domain import (
     InvalidRefreshToken,
     RefreshTokenReused,
 )
+from services.identity.domain_seeker import effective_status, today_jst
 from services.identity.service import Identity
 from services.identity.tokens import hash_token, new_refresh_token
 
@@ -110,6 +111,7 @@ async def refresh(identity: Identity, *, refresh_token: str) -> dict[str, Any]:
         await identity.repo.revoke_session(session_id, now=now, reason="invalid")
         raise InvalidRefreshToken()
     log.info("identity.refresh.rotated", account_id=account["_id"], session_id=session_id)
+    # the account's claims as they are now (a seeker application adds the seeker id)
     return await _issue_tokens(identity, account, session_id=session_id)
 
 
@@ -138,6 +140,7 @@ async def me(identity: Identity, *, principal: Principal) -> dict[str, Any]:
     if account is None:
         raise AccountNotFound()
     seeker, employer = account.get("seeker") or {}, account.get("employer") or {}
+    today = today_jst(identity.clock.now())
     return {
         "account_id": account["_id"],
         "role": account["role"],
@@ -151,4 +154,6 @@ async def me(identity: Identity, *, principal: Principal) -> dict[str, Any]:
         "office_code": account.get("office_code")
         or seeker.get("office_code")
         or employer.get("office_code"),
+        "seeker_status": effective_status(seeker, today) if seeker else None,
+        "expires_on": seeker.get("expires_on"),
     }

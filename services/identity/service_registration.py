@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from pydantic import TypeAdapter, ValidationError
 
+from contracts import Message
 from contracts.identity import EmployerRegistered, SeekerRegistered
 from servicekit import outbox
 from servicekit.auth import Principal
@@ -24,14 +24,16 @@ from services.identity.domain import (
     normalize_email,
     seeker_number,
 )
+from services.identity.domain_seeker import stored_time, today_jst
 from services.identity.password_policy import check_password
 from services.identity.repository import ACCOUNTS
-from services.identity.schemas import Email, EmployerCreate, SeekerCreate
+from services.identity.schemas import Email, EmployerCreate
+from services.identity.schemas_seekers import SeekerCreate, SeekerPersonal
 from services.identity.service import Identity
+from services.identity.service_profile import merged_profile
+from services.identity.service_seekers import new_seeker, profile_updated
 
 log = structlog.get_logger()
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 def _office_of(staff: Principal) -> str:
@@ -44,17 +46,13 @@ def _office_of(staff: Principal) -> str:
     return staff.office_code
 
 
-def _today(now: datetime) -> date:
-    return now.astimezone(JST).date()
-
-
 async def _ensure_email_free(identity: Identity, email: str) -> None:
     # a cheap early answer; the unique index decides races
     if await identity.repo.account_by_email(email) is not None:
         raise EmailTaken()
 
 
-async def _allocate(identity: Identity, counter: str, build: Callable[[int], str]) -> str:
+async def allocate_number(identity: Identity, counter: str, build: Callable[[int], str]) -> str:
     """The next number of a counter, claimed so that no two registrations ever share one (even
     on FerretDB, whose ``$inc`` can hand out a value twice under concurrency)."""
     for _ in range(100):
@@ -87,39 +85,63 @@ def _new_account(
     }
 
 
-async def register_seeker(
-    identity: Identity, *, staff: Principal, form: SeekerCreate
-) -> dict[str, Any]:
-    office = _office_of(staff)
-    await _ensure_email_free(identity, form.email)
-    number = await _allocate(
-        identity, f"seeker_number:{office}", lambda n: seeker_number(office, n)
-    )
-    now = identity.clock.now()
-    seeker_id = uuid.uuid4().hex
-    seeker = {
-        "seeker_id": seeker_id,
-        "seeker_number": number,
-        "office_code": office,
-        "status": "registered",
+def personal_of(form: SeekerPersonal) -> dict[str, Any]:
+    return {
         "name": form.name,
         "name_kana": form.name_kana,
         "birth_date": form.birth_date.isoformat(),
         "phone": form.phone,
         "postal_code": form.postal_code,
         "address": form.address,
-        "registered_on": _today(now).isoformat(),
-        "registered_by": staff.account_id,
     }
-    account_id = uuid.uuid4().hex
-    event = SeekerRegistered(
+
+
+def registration_events(
+    seeker: dict[str, Any], *, account_id: str, version: int, with_profile: bool, now: datetime
+) -> list[Message]:
+    """SeekerRegistered, and the profile snapshot when the registration brought profile data."""
+    today = today_jst(now)
+    events: list[Message] = [
+        SeekerRegistered(
+            seeker_id=seeker["seeker_id"],
+            account_id=account_id,
+            seeker_number=seeker["seeker_number"],
+            office_code=seeker["office_code"],
+            status=seeker["status"],
+            registered_on=date.fromisoformat(seeker["registered_on"]),
+            expires_on=date.fromisoformat(seeker["expires_on"]),
+            version=version,
+        )
+    ]
+    if with_profile:
+        events.append(profile_updated(seeker, version, today))
+    return events
+
+
+async def register_seeker(
+    identity: Identity, *, staff: Principal, form: SeekerCreate
+) -> dict[str, Any]:
+    office = _office_of(staff)
+    profile = merged_profile({}, form.profile_changes())
+    await _ensure_email_free(identity, form.email)
+    number = await allocate_number(
+        identity, f"seeker_number:{office}", lambda n: seeker_number(office, n)
+    )
+    now = stored_time(identity.clock.now())
+    seeker_id, account_id = uuid.uuid4().hex, uuid.uuid4().hex
+    seeker = new_seeker(
         seeker_id=seeker_id,
-        account_id=account_id,
-        seeker_number=seeker["seeker_number"],
+        seeker_number=number,
         office_code=office,
         status="registered",
-        registered_on=_today(now),
-        version=1,
+        kind="counter",
+        personal=personal_of(form),
+        profile=profile,
+        registered_by=staff.account_id,
+        now=now,
+    )
+    events = registration_events(
+        seeker, account_id=account_id, version=1, with_profile=bool(profile), now=now
     )
     doc = _new_account(
         account_id=account_id,
@@ -129,11 +151,12 @@ async def register_seeker(
         now=now,
         name=form.name,
         seeker=seeker,
-        **outbox.initial(identity.envelope(event, subject=seeker_id)),
+        **outbox.initial(*(identity.envelope(e, subject=seeker_id) for e in events)),
     )
+    await identity.seekers.put_ref(seeker_id, account_id)
     if not await identity.repo.insert_account(doc):
         raise EmailTaken()
-    identity.kick(ACCOUNTS, doc["_id"])
+    await identity.publish_now(ACCOUNTS, doc["_id"])
     log.info("identity.seeker.registered", seeker_id=seeker_id, office_code=office)
     return doc
 
@@ -143,7 +166,7 @@ async def register_employer(
 ) -> dict[str, Any]:
     office = _office_of(staff)
     await _ensure_email_free(identity, form.email)
-    number = await _allocate(
+    number = await allocate_number(
         identity, f"establishment_number:{office[:4]}", lambda n: establishment_number(office, n)
     )
     now = identity.clock.now()
@@ -156,7 +179,7 @@ async def register_employer(
         "name": form.name,
         "address": form.address,
         "industry": form.industry,
-        "registered_on": _today(now).isoformat(),
+        "registered_on": today_jst(now).isoformat(),
         "registered_by": staff.account_id,
     }
     event = EmployerRegistered(

@@ -31,6 +31,9 @@ class IdentitySettings(ServiceSettings):
     # identity sits behind the gateway, which sets X-Forwarded-For; turn off when exposed directly
     trust_forwarded_for: bool = True
 
+    # registrations: how often the expiry scan (notices 14/7/1 days before, the lapse) runs
+    expiry_scan_seconds: float = Field(default=600, gt=0, le=24 * 3600)
+
     # Argon2id (at least m = 19 MiB, t = 2, p = 1) and the threads that run it
     argon2_memory_kib: int = Field(default=19456, ge=19456)
     argon2_time_cost: int = Field(default=2, ge=2)

@@ -14,7 +14,10 @@ from tests.identity.support import BusTap, Env, OffsetClock
 @pytest.fixture(scope="session")
 async def env(make_settings) -> AsyncIterator[Env]:
     """One identity service for the run's integration tests (own database and broker namespace)."""
-    settings = make_settings(IdentitySettings, uniform_response_seconds=0.15)
+    # the expiry scan runs at start-up and then hourly here; tests that move time call it
+    settings = make_settings(
+        IdentitySettings, uniform_response_seconds=0.15, expiry_scan_seconds=3600
+    )
     clock = OffsetClock()
     app = create_app(settings, clock=clock)
     async with running(app) as client:

@@ -5,7 +5,9 @@ as the notifier would receive them), and the HTTP steps most tests share."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +20,8 @@ from contracts import Envelope
 from services.identity import service_registration
 from services.identity.service import Identity
 from services.identity.settings import IdentitySettings
-from tests.conftest import eventually
+from tests.bus.amqp import drain, spy_queue
+from tests.conftest import RUN_ID, eventually
 
 STAFF_PASSWORD = "Shokuin#2026"
 GOOD_PASSWORD = "Hataraku-2026"
@@ -161,6 +164,62 @@ class Env:
         r = await self.complete_opening(email, key)
         assert r.status_code == 200, r.text
         return email, seeker
+
+    async def seeker_headers(self, **extra: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        """A registered seeker with an open My Page, logged in: (headers, registration)."""
+        email, seeker = await self.register_seeker(**extra)
+        assert (
+            await self.request_opening(email, extra.get("birth_date", "1990-05-06"))
+        ).status_code == 202
+        key = await self.tap.key_for(email, "mypage_opening")
+        assert (await self.complete_opening(email, key)).status_code == 200
+        tokens = (await self.login(email, GOOD_PASSWORD)).json()
+        return bearer(tokens), {**seeker, "email": email}
+
+    async def account_holder(self) -> tuple[str, dict[str, Any]]:
+        """An account made on the second path (no seeker registration), logged in."""
+        email = new_email()
+        r = await self.client.post("/api/v1/accounts", json={"email": email, **AGREE})
+        assert r.status_code == 202, r.text
+        key = await self.tap.key_for(email, "account_creation")
+        body = {"email": email, "auth_key": key, "password": GOOD_PASSWORD}
+        r = await self.client.post("/api/v1/accounts/complete", json=body)
+        assert r.status_code == 201, r.text
+        return email, (await self.login(email, GOOD_PASSWORD)).json()
+
+    def events_for(self, seeker_id: str, type_: str | None = None) -> list[Envelope]:
+        return [
+            e
+            for e in self.tap.events
+            if e.subject == seeker_id and (type_ is None or e.type == type_)
+        ]
+
+
+async def admin_headers(env: Env) -> dict[str, str]:
+    email = f"admin-{uuid.uuid4().hex[:8]}@hataraku.example"
+    await service_registration.create_staff(
+        env.identity, email=email, office_code="13010", password=STAFF_PASSWORD, admin=True
+    )
+    return bearer((await env.login(email, STAFF_PASSWORD)).json())
+
+
+async def spy(routing_key: str) -> str:
+    """A queue of the test's own on the run's events exchange (removed with the run)."""
+    name = f"t{RUN_ID}.identity-spy.{uuid.uuid4().hex[:8]}"
+    await spy_queue(name, f"t{RUN_ID}.hataraku.events", routing_key)
+    return name
+
+
+async def published(env: Env, queue: str, seeker_id: str) -> Counter[str]:
+    """Event id → how many times it arrived, for one seeker, once the outbox is empty."""
+
+    async def drained() -> bool:
+        assert env.identity.relay is not None
+        return await env.identity.relay.pending() == 0
+
+    await eventually(drained)
+    bodies = [json.loads(m.body) for m in await drain(queue, wait=0.5)]
+    return Counter(b["id"] for b in bodies if b["subject"] == seeker_id)
 
 
 def new_email() -> str:
