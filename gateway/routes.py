@@ -98,6 +98,7 @@ ROUTES: tuple[Route, ...] = (
     tree("/api/v1/staff/applications", APPLICATIONS),
     tree("/api/v1/employer/applications", APPLICATIONS),
     tree("/api/v1/employer/seekers", APPLICATIONS),
+    tree("/api/v1/employer/requests", APPLICATIONS),
     tree("/api/v1/requests", APPLICATIONS),
     tree("/api/v1/me/requests", APPLICATIONS),
     # messaging: conversations, messages, notices

@@ -185,6 +185,12 @@ class Bus:
                 await consumer.restart()
 
 
+async def raw_body(message: Any) -> bytes:
+    """A FastStream decoder that leaves the body alone."""
+    body: bytes = message.body
+    return body
+
+
 class DeadLetter(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -238,6 +244,9 @@ class Consumer:
             self.queue,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,
+            # never let FastStream parse the body: a body that claims JSON but is not would fail
+            # before our handler and stay unacknowledged; _handle validates it and dead-letters
+            decoder=raw_body,
             title=self.name,
             description=(description + "\n\nConsumes: " + consumed).strip(),
         )

@@ -190,3 +190,17 @@ async def test_the_request_id_of_an_http_request_becomes_the_correlation_id_of_i
         envelope = Envelope.model_validate_json(got[0].body)
         assert envelope.correlation_id == "req-12345"
         assert got[0].correlation_id == "req-12345"
+
+
+async def test_a_body_that_claims_json_but_is_not_is_dead_lettered_not_stuck(harness):
+    h = harness
+    async with running(h.app):
+        events = h.rt.bus.topology.events.name
+        await publish_bytes(
+            events, SeekerRegistered.TYPE, b"\xff\xfe not json", content_type="application/json"
+        )
+        good = uuid.uuid4().hex
+        await h.rt.bus.publish(wrap(seeker(good), good))
+        await eventually(lambda: h.effect_count(good))
+        dead = await eventually(lambda: drain(f"{queue_of(h)}.dead"))
+        assert str(dead[0].headers["x-dead-reason"]).startswith("invalid envelope")
