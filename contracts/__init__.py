@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from contracts import identity, notifier
+from contracts import applications, identity, jobs, messaging, notifier
 from contracts.envelope import Command, Envelope, Event, Message
 
-ALL: tuple[type[Message], ...] = (*identity.EVENTS, *notifier.COMMANDS)
+ALL: tuple[type[Message], ...] = (
+    *identity.EVENTS,
+    *jobs.EVENTS,
+    *applications.EVENTS,
+    *applications.COMMANDS,
+    *messaging.EVENTS,
+    *notifier.COMMANDS,
+)
 REGISTRY: dict[str, type[Message]] = {m.TYPE: m for m in ALL}
 
 __all__ = ["ALL", "REGISTRY", "Command", "Envelope", "Event", "Message"]

@@ -51,7 +51,22 @@ def initial(*envelopes: Envelope) -> dict[str, Any]:
     return {OUTBOX_FIELD: [entry(e) for e in envelopes]}
 
 
+MARKERS = "outbox_pending"
+# the full scan (at start-up, then this often) finds what a process that died between a write and
+# its publish left behind; between scans only the markers are read
+FULL_SCAN_SECONDS = 300.0
+
+
 class OutboxRelay:
+    """Publishes outbox entries right after the write that queued them (``kick``/``flush``).
+
+    A publish that fails (broker away) leaves a small marker document in ``outbox_pending``; the
+    periodic sweep reads only those markers, so it stays cheap however large the aggregates'
+    collections grow (FerretDB scans a whole collection for any query but ``{_id}``). A process
+    that died between a write and its publish left no marker: the full scan at start-up (and every
+    five minutes) finds what it left behind.
+    """
+
     def __init__(
         self,
         db: AsyncDatabase[dict[str, Any]],
@@ -64,6 +79,7 @@ class OutboxRelay:
         self.bus = bus
         self.collections = collections
         self.poll_seconds = poll_seconds
+        self.markers = db[MARKERS]
         self._tasks: set[asyncio.Task[int]] = set()
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
         self._stop = asyncio.Event()
@@ -76,6 +92,8 @@ class OutboxRelay:
         task.add_done_callback(self._tasks.discard)
 
     async def flush(self, collection: str, doc_id: Any) -> int:
+        """Publish one document's pending events in order; returns how many, or -1 when a
+        publish failed (then a marker makes the sweep try again)."""
         key = (collection, doc_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
@@ -94,20 +112,39 @@ class OutboxRelay:
         except Exception as exc:
             RELAY_FAILURES.inc()
             log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
-            return 0
+            await self._mark(collection, doc_id)
+            return -1
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
 
+    async def _mark(self, collection: str, doc_id: Any) -> None:
+        try:
+            await self.markers.update_one(
+                {"_id": f"{collection}:{doc_id}"},
+                {"$set": {"collection": collection, "doc_id": doc_id}},
+                upsert=True,
+            )
+        except Exception as exc:  # the database is away too: the start-up scan will find it
+            log.warning("outbox.mark_failed", collection=collection, error=repr(exc))
+
     async def sweep(self) -> int:
-        """Publish whatever is still pending (after a broker outage or a crash)."""
+        """Retry the documents whose publish failed (the markers)."""
+        sent = 0
+        for marker in await self.markers.find({}).limit(500).to_list(None):
+            n = await self.flush(marker["collection"], marker["doc_id"])
+            if n >= 0:
+                await self.markers.delete_one({"_id": marker["_id"]})
+                sent += n
+        return sent
+
+    async def sweep_all(self) -> int:
+        """Scan every outbox collection for pending events (at start-up, and in tests)."""
         sent = 0
         for name in self.collections:
-            cursor = (
-                self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}).limit(500)
-            )
+            cursor = self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
             for doc in await cursor.to_list(None):
-                sent += await self.flush(name, doc["_id"])
+                sent += max(await self.flush(name, doc["_id"]), 0)
         return sent
 
     async def pending(self) -> int:
@@ -120,9 +157,15 @@ class OutboxRelay:
         self._poller = asyncio.create_task(self._poll())
 
     async def _poll(self) -> None:
+        last_full = -FULL_SCAN_SECONDS
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             try:
-                await self.sweep()
+                if loop.time() - last_full >= FULL_SCAN_SECONDS:
+                    last_full = loop.time()
+                    await self.sweep_all()
+                else:
+                    await self.sweep()
             except Exception as exc:
                 log.warning("outbox.sweep_failed", error=repr(exc))
             try:

@@ -17,8 +17,9 @@ identity.mypage.opened.v1, identity.password.changed.v1, identity.seeker.profile
 identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1,
 identity.seeker.confirmed.v1, identity.seeker.registration_expiring.v1,
 identity.seeker.registration_lapsed.v1, identity.seeker.registration_extended.v1; sends (outbox on
-``auth_keys``) the command notifier.email.send.v1 carrying an auth key. Consumes: nothing yet
-(``service_lifecycle.record_activity`` waits for the applications service's events).
+``auth_keys``) the command notifier.email.send.v1 carrying an auth key.
+Consumes (queue ``identity.events``): applications.application.submitted.v1 and
+applications.application.referral_issued.v1 — each extends a registration in its last month.
 
 Background: the expiry scan (notices 14/7/1 days before a registration ends, then its lapse).
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from contracts.applications import ApplicationSubmitted, ReferralIssued
 from contracts.identity import (
     EmployerRegistered,
     MypageOpened,
@@ -56,6 +58,7 @@ from services.identity import (
 )
 from services.identity.domain import PasswordPolicyError
 from services.identity.domain_seeker import ProfileInvalid
+from services.identity.handlers import Handlers
 from services.identity.repository import OUTBOX_COLLECTIONS, Repository
 from services.identity.service import Identity
 from services.identity.service_expiry import expiry_loop
@@ -94,6 +97,15 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
     rt.on_startup(identity.start)
     rt.on_shutdown(identity.stop)
     rt.background(lambda stop: expiry_loop(identity, stop))
+    handlers = Handlers(identity)
+    rt.consume(
+        "identity.events",
+        {
+            ApplicationSubmitted: handlers.on_application_submitted,
+            ReferralIssued: handlers.on_referral_issued,
+        },
+        description="Applications and referrals, which extend a registration in its last month.",
+    )
 
     app = rt.build_app(
         title="hataraku identity",

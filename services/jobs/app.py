@@ -1,30 +1,155 @@
 """Jobs service wiring.
 
-Routes: none yet (postings and search arrive with the jobs issue).
-Consumes (queue ``jobs.events``): identity.employer.registered.v1, identity.seeker.registered.v1,
-identity.mypage.opened.v1. Publishes: nothing yet.
+Routes:
+- ``GET /api/v1/jobs``                                   search (anyone)            api_search
+- ``/api/v1/jobs``, ``/api/v1/jobs/mine``, ``/{job_id}``, ``/{job_id}/close|renew|revisions``
+                                                         postings                   api_postings
+- ``/api/v1/me/saved-searches``, ``/api/v1/me/favorites`` a seeker's lists           api_me
+- ``/api/v1/staff/seekers/{seeker_id}/recommendations``, ``/api/v1/me/recommendations``
+                                                         recommendations            api_recommendations
+
+Consumes (queue ``jobs.events``): identity.employer.registered.v1, identity.mypage.opened.v1,
+identity.seeker.registered.v1, identity.seeker.confirmed.v1, identity.seeker.profile_updated.v1,
+identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections), and its own
+jobs.posting.published.v1 (saved-search matching, after the posting is stored and announced).
+
+Publishes (outbox on ``postings``): jobs.posting.published.v1, jobs.posting.changed.v1,
+jobs.posting.closed.v1, jobs.posting.expired.v1, jobs.posting.renewed.v1; (on
+``saved_search_matches``) jobs.saved_search.matched.v1; (on ``recommendations``)
+jobs.recommendation.sent.v1.
+
+Background: the expiry loop (validity checked in code, every ``expiry_interval_seconds``).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import structlog
 from fastapi import FastAPI
 
-from contracts.identity import EmployerRegistered, MypageOpened, SeekerRegistered
+from contracts import jobs as jobs_events
+from contracts.identity import (
+    EmployerRegistered,
+    MypageOpened,
+    SeekerCancelled,
+    SeekerConfirmed,
+    SeekerProfileUpdated,
+    SeekerRegistered,
+    SeekerVisibilityChanged,
+)
+from contracts.jobs import PostingPublished
+from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
-from services.jobs import handlers
+from services.jobs import api_me, api_postings, api_recommendations, api_search
+from services.jobs.deps import JobsServices
+from services.jobs.handlers import EventHandlers
+from services.jobs.repository import OUTBOX_COLLECTIONS, Store
+from services.jobs.repository_lists import ListsRepository
+from services.jobs.repository_postings import PostingsRepository
+from services.jobs.repository_projections import ProjectionsRepository
+from services.jobs.repository_recommendations import RecommendationsRepository
+from services.jobs.service_lists import ListsService
+from services.jobs.service_matches import MatchService
+from services.jobs.service_postings import PostingService
+from services.jobs.service_projections import ProjectionService
+from services.jobs.service_recommendations import RecommendationService
+from services.jobs.service_search import SearchService
 from services.jobs.settings import JobsSettings
 
+log = structlog.get_logger()
 
-def create_app(settings: JobsSettings, *, clock: Clock | None = None) -> FastAPI:
-    rt = Runtime(settings, clock=clock)
+
+def create_app(
+    settings: JobsSettings, *, clock: Clock | None = None, verifier: TokenVerifier | None = None
+) -> FastAPI:
+    rt = Runtime(settings, clock=clock, verifier=verifier)
+    relay = rt.outbox(OUTBOX_COLLECTIONS)
+    rt.publishes(*jobs_events.EVENTS)
+
+    store = Store(rt.db)
+    postings = PostingsRepository(store)
+    projections = ProjectionsRepository(store)
+    lists = ListsRepository(store)
+    recommendations = RecommendationsRepository(store)
+
+    services = JobsServices(
+        postings=PostingService(
+            postings=postings, projections=projections, clock=rt.clock, relay=relay
+        ),
+        search=SearchService(postings=postings, settings=settings, clock=rt.clock),
+        lists=ListsService(lists=lists, postings=postings, projections=projections, clock=rt.clock),
+        recommendations=RecommendationService(
+            recommendations=recommendations,
+            postings=postings,
+            projections=projections,
+            lists=lists,
+            settings=settings,
+            clock=rt.clock,
+            relay=relay,
+        ),
+    )
+    handlers = EventHandlers(
+        projections=ProjectionService(projections=projections, lists=lists),
+        matches=MatchService(
+            postings=postings,
+            lists=lists,
+            recommendations=recommendations,
+            clock=rt.clock,
+            relay=relay,
+        ),
+    )
     rt.consume(
         "jobs.events",
         {
             EmployerRegistered: handlers.on_employer_registered,
-            SeekerRegistered: handlers.on_seeker_registered,
             MypageOpened: handlers.on_mypage_opened,
+            SeekerRegistered: handlers.on_seeker_registered,
+            SeekerConfirmed: handlers.on_seeker_confirmed,
+            SeekerProfileUpdated: handlers.on_profile_updated,
+            SeekerVisibilityChanged: handlers.on_visibility_changed,
+            SeekerCancelled: handlers.on_seeker_cancelled,
+            PostingPublished: handlers.on_posting_published,
         },
-        description="Identity's employer and seeker facts, for the jobs projections.",
+        description="Identity's employer and seeker facts (projections) and new postings "
+        "(saved-search matching).",
     )
-    return rt.build_app(title="hataraku jobs", routers=[])
+    rt.on_startup(store.ensure_indexes)
+    rt.background(expiry_loop(services.postings, settings.expiry_interval_seconds))
+
+    app = rt.build_app(
+        title="hataraku jobs",
+        description="Postings (求人票), search, saved searches, favourites, recommendations.",
+        routers=[
+            api_search.router,
+            api_postings.router,
+            api_me.router,
+            api_recommendations.router,
+        ],
+    )
+    app.state.jobs = services
+    return app
+
+
+def expiry_loop(
+    service: PostingService, interval: float
+) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+    """Every ``interval`` seconds (the first round too: start-up stays light; search hides
+    postings past their validity by itself, so only the events wait for the loop)."""
+
+    async def run(stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await service.expire_due()
+            except Exception as exc:  # the next round tries again
+                log.warning("jobs.expiry.failed", error=repr(exc))
+
+    return run

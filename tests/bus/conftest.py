@@ -13,6 +13,8 @@ def harness(make_settings, run_id):
     settings = make_settings(
         HarnessSettings,
         db_name=f"t{run_id}_{suffix}_harness",
+        # a broker namespace of its own: nothing another suite binds or publishes reaches it
+        bus_prefix=f"t{run_id}h{suffix}.",
         retry_max_attempts=3,
         retry_base_delay_ms=30,
     )

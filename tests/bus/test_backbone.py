@@ -181,8 +181,8 @@ async def test_the_request_id_of_an_http_request_becomes_the_correlation_id_of_i
 
     h = harness
     spy = f"{queue_of(h)}.corr"
-    await spy_queue(spy, h.rt.bus.topology.events.name, PasswordChanged.TYPE)
     async with running(h.app) as client:
+        await spy_queue(spy, h.rt.bus.topology.events.name, PasswordChanged.TYPE)
         r = await client.post("/aggregates/agg-corr", headers={"X-Request-ID": "req-12345"})
         assert r.status_code == 200
         assert r.headers["x-request-id"] == "req-12345"

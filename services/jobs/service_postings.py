@@ -1,0 +1,332 @@
+"""Use cases of a posting's life: create, change (a new revision), close, renew, expire, read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import structlog
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from contracts import Message
+from contracts.jobs import (
+    PostingChanged,
+    PostingClosed,
+    PostingExpired,
+    PostingPublished,
+    PostingRenewed,
+)
+from servicekit import outbox
+from servicekit.auth import Principal
+from servicekit.clock import Clock
+from servicekit.errors import Conflict, Forbidden
+from servicekit.outbox import OutboxRelay
+from services.jobs import documents
+from services.jobs.access import actor, check_office, check_posting
+from services.jobs.criteria import decode_cursor, encode_cursor
+from services.jobs.domain import (
+    DirectApplicationNeedsMypage,
+    EmployerIdRequired,
+    EmployerNotFound,
+    JobNotFound,
+    MypageRequired,
+    NotOwner,
+    PostingClosedError,
+    effective_status,
+    end_of_month_after_next,
+    expires_at,
+    today_jst,
+)
+from services.jobs.repository import Doc
+from services.jobs.repository_postings import PostingsRepository
+from services.jobs.repository_projections import ProjectionsRepository
+from services.jobs.schemas import PostingChange, PostingCreate, PostingFields
+
+log = structlog.get_logger()
+
+PRODUCER = "jobs"
+CAS_ATTEMPTS = 3
+
+
+class ConcurrentChange(Conflict):
+    code = "concurrent_change"
+    ja = "ほかの操作と重なりました。もう一度お試しください。"
+    en = "The posting was changed at the same time; try again."
+
+
+def ms(now: datetime) -> datetime:
+    """MongoDB keeps milliseconds: cut the rest so events and documents agree."""
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class PostingService:
+    def __init__(
+        self,
+        *,
+        postings: PostingsRepository,
+        projections: ProjectionsRepository,
+        clock: Clock,
+        relay: OutboxRelay,
+    ) -> None:
+        self.postings = postings
+        self.projections = projections
+        self.clock = clock
+        self.relay = relay
+
+    def _envelope(self, message: Message, job_id: str) -> Any:
+        return outbox.envelope(message, producer=PRODUCER, subject=job_id)
+
+    # --- create --------------------------------------------------------------------------------
+
+    async def employer_for(self, principal: Principal, employer_id: str | None) -> Doc:
+        """The employer a new posting is for: the employer's own (with an employer My Page), or
+        one of the staff member's office."""
+        if principal.role == "employer":
+            if not principal.employer_id:
+                raise Forbidden()
+            if employer_id and employer_id != principal.employer_id:
+                raise NotOwner()
+            employer = await self.projections.employer(principal.employer_id)
+            if employer is None:
+                raise EmployerNotFound()
+            if not employer["has_mypage"]:
+                raise MypageRequired()
+            return employer
+        if not principal.is_staff:
+            raise Forbidden()
+        if not employer_id:
+            raise EmployerIdRequired()
+        employer = await self.projections.employer(employer_id)
+        if employer is None:
+            raise EmployerNotFound()
+        check_office(principal, employer["office_code"])
+        return employer
+
+    async def create(self, *, principal: Principal, body: PostingCreate) -> Doc:
+        employer = await self.employer_for(principal, body.employer_id)
+        if body.accepts_direct_application and not employer["has_mypage"]:
+            raise DirectApplicationNeedsMypage()
+        serial = await self.postings.next_job_number(employer["office_code"])
+        now = ms(self.clock.now())
+        doc = documents.new_posting(
+            job_id=uuid.uuid4().hex,
+            job_number=f"{employer['office_code']}-{serial:08d}",
+            employer=employer,
+            body=body.model_dump(mode="json", exclude={"employer_id"}),
+            now=now,
+            valid_until=end_of_month_after_next(today_jst(now)),
+        )
+        event = PostingPublished(job_id=doc["_id"], version=1, posting=documents.snapshot(doc))
+        await self.postings.insert(doc, self._envelope(event, doc["_id"]))
+        self.relay.kick("postings", doc["_id"])
+        log.info(
+            "jobs.posting.published",
+            job_id=doc["_id"],
+            job_number=doc["job_number"],
+            by=actor(principal),
+        )
+        return doc
+
+    # --- read ----------------------------------------------------------------------------------
+
+    async def load(self, job_id: str, *, bulk: bool = False) -> Doc:
+        doc = await self.postings.get(job_id, bulk=bulk)
+        if doc is None:
+            raise JobNotFound()
+        return doc
+
+    async def view(self, *, job_id: str) -> Doc:
+        return documents.public_view(await self.load(job_id), self.clock.now())
+
+    async def revisions(self, *, principal: Principal, job_id: str) -> Doc:
+        doc = await self.load(job_id, bulk=True)
+        check_posting(principal, doc)
+        current = {
+            "revision": doc["revision"],
+            "revised_at": doc["revised_at"],
+            "changed_fields": doc["changed_fields"],
+            "posting": documents.snapshot(doc).model_dump(mode="json"),
+        }
+        items = sorted([current, *doc["history"]], key=lambda r: -int(r["revision"]))
+        return {"job_id": job_id, "current_revision": doc["revision"], "items": items}
+
+    async def list_own(
+        self, *, principal: Principal, employer_id: str | None, limit: int, cursor: str | None
+    ) -> Doc:
+        """An employer's postings in every status (the employer's own, or staff for their office)."""
+        if principal.role == "employer":
+            if not principal.employer_id or (employer_id and employer_id != principal.employer_id):
+                raise NotOwner()
+            employer_id = principal.employer_id
+        else:
+            if not principal.is_staff:
+                raise Forbidden()
+            if not employer_id:
+                raise EmployerIdRequired()
+            employer = await self.projections.employer(employer_id)
+            if employer is None:
+                raise EmployerNotFound()
+            check_office(principal, employer["office_code"])
+        keyset = decode_cursor("new", cursor) if cursor else None
+        docs = await self.postings.by_employer(employer_id, keyset, limit + 1)
+        now = self.clock.now()
+        page = docs[:limit]
+        return {
+            "items": [documents.summary(d, now) for d in page],
+            "next_cursor": encode_cursor("new", page[-1]) if len(docs) > limit else None,
+        }
+
+    # --- change --------------------------------------------------------------------------------
+
+    async def change(self, *, principal: Principal, job_id: str, change: PostingChange) -> Doc:
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.load(job_id)
+            check_posting(principal, doc)
+            now = ms(self.clock.now())
+            status = effective_status(doc, now)
+            if status == "closed":
+                raise PostingClosedError()
+            body = self._merged(doc["body"], change.changes())
+            changed = sorted(k for k in body if body[k] != doc["body"].get(k))
+            if not changed:
+                return documents.public_view(doc, now)
+            if body["accepts_direct_application"] and not doc["body"]["accepts_direct_application"]:
+                employer = await self.projections.employer(doc["employer_id"])
+                if employer is None or not employer["has_mypage"]:
+                    raise DirectApplicationNeedsMypage()
+            set_ = {
+                "body": body,
+                "revision": doc["revision"] + 1,
+                "revised_at": now,
+                "updated_at": now,
+                "changed_fields": changed,
+                **documents.search_fields(body, employer_name=doc["employer_name"]),
+            }
+            after = {**doc, **set_}
+            history = {
+                "revision": doc["revision"],
+                "revised_at": doc["revised_at"],
+                "changed_fields": doc["changed_fields"],
+                "posting": documents.snapshot(doc).model_dump(mode="json"),
+            }
+            event = PostingChanged(
+                job_id=job_id,
+                version=doc["version"] + 1,
+                revision=after["revision"],
+                changed_fields=tuple(changed),
+                status="expired" if status == "expired" else "open",
+                posting=documents.snapshot(after),
+            )
+            if await self.postings.update(
+                job_id,
+                expect={"version": doc["version"]},
+                set_=set_,
+                events=[self._envelope(event, job_id)],
+                history=history,
+            ):
+                self.relay.kick("postings", job_id)
+                log.info("jobs.posting.changed", job_id=job_id, revision=after["revision"])
+                return documents.public_view({**after, "version": doc["version"] + 1}, now)
+        raise ConcurrentChange()
+
+    @staticmethod
+    def _merged(body: Doc, changes: Doc) -> Doc:
+        try:
+            merged = PostingFields.model_validate({**body, **changes})
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from exc
+        return merged.model_dump(mode="json")
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def close(self, *, principal: Principal, job_id: str, reason: str | None) -> Doc:
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.load(job_id)
+            check_posting(principal, doc)
+            now = ms(self.clock.now())
+            if doc["status"] == "closed":
+                return documents.public_view(doc, now)
+            set_ = {"status": "closed", "closed_at": now, "updated_at": now}
+            event = PostingClosed(
+                job_id=job_id,
+                job_number=doc["job_number"],
+                employer_id=doc["employer_id"],
+                version=doc["version"] + 1,
+                closed_by="staff" if principal.is_staff else "employer",
+                reason=reason,
+            )
+            if await self._write(doc, set_, event):
+                log.info("jobs.posting.closed", job_id=job_id, by=actor(principal))
+                return documents.public_view({**doc, **set_}, now)
+        raise ConcurrentChange()
+
+    async def renew(self, *, principal: Principal, job_id: str) -> Doc:
+        """Extend the validity to the end of the month after next; reopens an expired posting."""
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.load(job_id)
+            check_posting(principal, doc)
+            now = ms(self.clock.now())
+            status = effective_status(doc, now)
+            if status == "closed":
+                raise PostingClosedError()
+            valid_until = end_of_month_after_next(today_jst(now))
+            if status == "open" and valid_until <= date.fromisoformat(doc["valid_until"]):
+                return documents.public_view(doc, now)
+            set_ = {
+                "status": "open",
+                "valid_until": valid_until.isoformat(),
+                "expires_at": expires_at(valid_until),
+                "updated_at": now,
+            }
+            event = PostingRenewed(
+                job_id=job_id,
+                job_number=doc["job_number"],
+                employer_id=doc["employer_id"],
+                version=doc["version"] + 1,
+                revision=doc["revision"],
+                valid_until=valid_until,
+                reopened=status == "expired",
+            )
+            if await self._write(doc, set_, event):
+                log.info("jobs.posting.renewed", job_id=job_id, valid_until=str(valid_until))
+                return documents.public_view({**doc, **set_}, now)
+        raise ConcurrentChange()
+
+    async def expire_due(self, *, batch: int = 200) -> int:
+        """Mark open postings past their validity as expired and announce it. Safe to run in
+        several processes at once: each change is conditional on the version it read."""
+        expired = 0
+        while True:
+            now = ms(self.clock.now())
+            due = await self.postings.due_for_expiry(now, batch)
+            written = 0
+            for doc in due:
+                event = PostingExpired(
+                    job_id=doc["_id"],
+                    job_number=doc["job_number"],
+                    employer_id=doc["employer_id"],
+                    version=doc["version"] + 1,
+                    valid_until=date.fromisoformat(doc["valid_until"]),
+                )
+                set_ = {"status": "expired", "updated_at": now}
+                if await self._write(doc, set_, event, expect={"status": "open"}):
+                    written += 1
+                    log.info("jobs.posting.expired", job_id=doc["_id"])
+            expired += written
+            if len(due) < batch or not written:
+                return expired
+
+    async def _write(
+        self, doc: Doc, set_: Doc, event: Message, *, expect: Doc | None = None
+    ) -> bool:
+        ok = await self.postings.update(
+            doc["_id"],
+            expect={"version": doc["version"], **(expect or {})},
+            set_=set_,
+            events=[self._envelope(event, doc["_id"])],
+        )
+        if ok:
+            self.relay.kick("postings", doc["_id"])
+        return ok

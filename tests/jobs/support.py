@@ -1,0 +1,225 @@
+"""Test support for the jobs service: signed tokens, identity's events on the real broker, a spy
+on the jobs events, and posting bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+
+from contracts import Envelope, Message
+from contracts.identity import EmployerRegistered, SeekerProfileUpdated, SeekerRegistered
+from servicekit import outbox
+from servicekit.auth import TokenVerifier
+from servicekit.bus import Bus
+from servicekit.settings import ServiceSettings
+from tests.conftest import AMQP_URL, eventually
+
+OFFICE = "13010"
+OTHER_OFFICE = "27010"
+
+
+class Tokens:
+    """Signs access tokens the way identity does (EdDSA, kid header) with a key of the test's own."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex[:12]
+        self.settings = settings
+        jwk = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        self.jwks = {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+
+    def verifier(self) -> TokenVerifier:
+        async def fetch() -> dict[str, Any]:
+            return self.jwks
+
+        return TokenVerifier(
+            fetch, issuer=self.settings.token_issuer, audience=self.settings.token_audience
+        )
+
+    def token(self, role: str, **claims: Any) -> str:
+        now = int(time.time())
+        body = {
+            "iss": self.settings.token_issuer,
+            "aud": self.settings.token_audience,
+            "sub": claims.pop("sub", uuid.uuid4().hex),
+            "role": role,
+            "iat": now,
+            "exp": now + 600,
+            **claims,
+        }
+        return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, role: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **claims)}"}
+
+    def staff(self, office: str = OFFICE) -> dict[str, str]:
+        return self.headers("staff", office_code=office)
+
+    def admin(self) -> dict[str, str]:
+        return self.headers("admin", office_code="00000")
+
+    def employer(self, employer_id: str, office: str = OFFICE) -> dict[str, str]:
+        return self.headers("employer", employer_id=employer_id, office_code=office)
+
+    def seeker(self, seeker_id: str, office: str = OFFICE) -> dict[str, str]:
+        return self.headers("seeker", seeker_id=seeker_id, office_code=office)
+
+
+class Identity:
+    """Publishes identity's events onto the test's broker namespace, as identity would."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.bus = Bus(settings)
+
+    async def start(self) -> None:
+        await self.bus.broker.connect()
+
+    async def stop(self) -> None:
+        await self.bus.broker.stop()
+
+    async def publish(self, event: Message, subject: str) -> Envelope:
+        env = outbox.envelope(event, producer="identity", subject=subject)
+        await self.bus.publish(env)
+        return env
+
+    async def employer(
+        self, *, office: str = OFFICE, has_mypage: bool = True, name: str = "株式会社テスト商事"
+    ) -> str:
+        employer_id = uuid.uuid4().hex
+        await self.publish(
+            EmployerRegistered(
+                employer_id=employer_id,
+                establishment_number=f"{office[:4]}-{uuid.uuid4().int % 10**6:06d}-1",
+                name=name,
+                office_code=office,
+                industry="情報通信業",
+                has_mypage=has_mypage,
+                version=1,
+            ),
+            employer_id,
+        )
+        return employer_id
+
+    async def seeker(
+        self, *, office: str = OFFICE, status: str = "registered", version: int = 1
+    ) -> str:
+        seeker_id = uuid.uuid4().hex
+        await self.publish(
+            SeekerRegistered(
+                seeker_id=seeker_id,
+                seeker_number=f"{office}-{uuid.uuid4().int % 10**8:08d}",
+                office_code=office,
+                status=status,
+                registered_on="2026-11-01",
+                version=version,
+            ),
+            seeker_id,
+        )
+        return seeker_id
+
+    async def profile(
+        self, seeker_id: str, *, version: int, office: str = OFFICE, **profile: Any
+    ) -> None:
+        await self.publish(
+            SeekerProfileUpdated.model_validate(
+                {
+                    "seeker_id": seeker_id,
+                    "office_code": office,
+                    "status": profile.pop("status", "registered"),
+                    "visibility": "public",
+                    "accepts_direct_requests": True,
+                    "profile": profile,
+                    "version": version,
+                }
+            ),
+            seeker_id,
+        )
+
+
+@dataclass
+class Spy:
+    """A queue of the test's own bound to the jobs events: what other services would receive."""
+
+    exchange: str
+    received: list[Envelope] = field(default_factory=list)
+    connection: aio_pika.abc.AbstractRobustConnection | None = None
+
+    async def start(self) -> None:
+        self.connection = await aio_pika.connect_robust(AMQP_URL)
+        channel = await self.connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(self.exchange, routing_key="jobs.#")
+
+        async def on_message(msg: aio_pika.abc.AbstractIncomingMessage) -> None:
+            async with msg.process():
+                self.received.append(Envelope.model_validate_json(msg.body))
+
+        await queue.consume(on_message)
+
+    async def stop(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+    def of(self, event_type: str, **data: Any) -> list[Envelope]:
+        return [
+            e
+            for e in self.received
+            if e.type == event_type and all(e.data.get(k) == v for k, v in data.items())
+        ]
+
+    async def wait_for(self, event_type: str, count: int = 1, **data: Any) -> list[Envelope]:
+        await eventually(lambda: len(self.of(event_type, **data)) >= count)
+        return self.of(event_type, **data)
+
+
+def posting(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "社内システムエンジニア",
+        "description": "自社の業務システムの開発と保守。",
+        "occupation_code": "10",
+        "prefecture": "13",
+        "municipality": "新宿区",
+        "nearest_station": "新宿駅",
+        "employment_type": "full_time",
+        "wage_min": 250000,
+        "wage_max": 350000,
+        "wage_unit": "monthly",
+        "working_hours": "9:00〜18:00",
+        "days_off": ["sat", "sun"],
+        "public_holidays_off": True,
+        "annual_holidays": 120,
+        "two_day_weekend": "every_week",
+        "insurance": ["employment", "workers_comp", "health", "pension"],
+        "accepts_online_referral": True,
+        "accepts_direct_application": False,
+    }
+    body.update(overrides)
+    return body
+
+
+def marker() -> str:
+    """A word no other posting has: lets a test search only among its own postings."""
+    letters = "".join(chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:8])
+    return f"zz{letters}"
+
+
+async def create(
+    client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
+    resp = await client.post("/api/v1/jobs", json=posting(**overrides), headers=headers)
+    assert resp.status_code == 201, resp.text
+    result: dict[str, Any] = resp.json()
+    return result
+
+
+async def settle(seconds: float = 0.3) -> None:
+    await asyncio.sleep(seconds)
