@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 CODE := servicekit contracts services gateway deploy tests benchmarks
 S ?=
 
-.PHONY: help install infra run test lint types check-contracts pytest stop restart bench schemas asyncapi clean-data
+.PHONY: help install infra run test lint types check-contracts pytest stop restart bench schemas asyncapi clean-data employer-user seed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,13 @@ stop: ## stop what `make run` and the infra scripts started
 restart: ## restart one process of a running `make run`: make restart S=jobs
 	@test -n "$(S)" || { echo "usage: make restart S=<identity|jobs|applications|messaging|notifier|gateway>"; exit 2; }
 	@kill "$$(cat .data/run/$(S).pid)" && echo "$(S) restarting (see .data/log/$(S).log)"
+
+employer-user: ## RabbitMQ user for an employer system: make employer-user E=<employer_id> [P=<password>]
+	@test -n "$(E)" || { echo "usage: make employer-user E=<employer_id> [P=<password>]"; exit 2; }
+	@bash deploy/local/employer-user.sh "$(E)" $(P)
+
+seed: install infra ## more demo postings: make seed N=10000
+	@$(PY) -m services.jobs.seed --count $${N:-3000}
 
 bench: install infra ## run the benchmarks (prints figures; not part of make test)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

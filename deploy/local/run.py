@@ -149,6 +149,8 @@ async def main() -> None:
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("HATARAKU_MAIL_DIR", str(DATA / "mail"))
+    if not args.no_demo:
+        seed_postings(env)
     for proc in PROCESSES:
         start(proc, env)
     stop = asyncio.Event()
@@ -174,6 +176,22 @@ async def main() -> None:
         (RUN / "supervisor.pid").unlink(missing_ok=True)
 
 
+def seed_postings(env: dict[str, str], count: int = 3000) -> None:
+    """Realistic postings for the demo, once per data folder, before the services start: the jobs
+    service publishes their events from its outbox when it starts."""
+    marker = DATA / "demo-postings.done"
+    if marker.exists():
+        return
+    say(f"loading {count} demo postings (first run only)")
+    subprocess.run(
+        [sys.executable, "-m", "services.jobs.seed", "--count", str(count), "--seed", "1"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    marker.write_text(str(count))
+
+
 def banner(demo: list[str]) -> None:
     lines = [
         "",
@@ -187,6 +205,7 @@ def banner(demo: list[str]) -> None:
         ],
         "  RabbitMQ management    http://127.0.0.1:15672/ (guest/guest)",
         f"  dev mailbox            {DATA / 'mail'}/*.eml (one file per mail)",
+        "  demo postings          3,000 across the 47 prefectures: GET http://127.0.0.1:8000/api/v1/jobs?q=介護",
         *demo,
         "",
         "Restart one process: make restart S=jobs   ·   Ctrl-C stops everything started here.",
