@@ -6,7 +6,14 @@ HOST=$(url_host "$AMQP_URL"); PORT=$(url_port "$AMQP_URL" 5672)
 MARK="$DATA/run/rabbitmq.started"
 
 start() {
-  if answers "$HOST" "$PORT"; then log "RabbitMQ answers on $HOST:$PORT"; return 0; fi
+  if answers "$HOST" "$PORT"; then
+    log "RabbitMQ answers on $HOST:$PORT"
+    # a local broker we did not start may lack the management plugin (employer users need its API)
+    if [[ "$HOST" =~ ^(127\.0\.0\.1|localhost)$ ]] && ! answers 127.0.0.1 15672 && command -v rabbitmq-plugins >/dev/null; then
+      as_root rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 && wait_for 127.0.0.1 15672 30 "RabbitMQ management" || true
+    fi
+    return 0
+  fi
   case "$HOST" in 127.0.0.1|localhost) ;; *) log "AMQP_URL points at $HOST, which does not answer"; return 1;; esac
   command -v rabbitmq-server >/dev/null || { log "installing rabbitmq-server"; apt_install rabbitmq-server; }
   as_root rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
