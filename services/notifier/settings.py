@@ -39,6 +39,17 @@ class NotifierSettings(ServiceSettings):
     )
     helpdesk_email: str = "helpdesk@hataraku.example"
 
+    # live updates (Server-Sent Events): a comment line this often keeps proxies from closing
+    # the stream; a stream ends after this long (or when its token expires) and the client
+    # reconnects with Last-Event-ID
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    sse_max_seconds: float = Field(default=600.0, gt=0)
+    # how many missed events one reconnect replays, and from how far back
+    sse_replay_limit: int = Field(default=100, ge=1, le=1000)
+    sse_replay_days: int = Field(default=7, ge=1)
+    # events one connected client may have waiting before it is disconnected (a slow reader)
+    sse_queue_size: int = Field(default=200, ge=10)
+
     @field_validator(
         "mail_from",
         "site_name",

@@ -1,0 +1,348 @@
+"""Test support for messaging and the notifier's in-app side: tokens signed by the test (EdDSA,
+kid header, a JWKS of the test's own), other services' events published onto the test's broker
+namespace exactly as those services publish them, a spy on what messaging publishes, and a clock
+the tests can move."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+
+from contracts import Envelope, Message
+from contracts.applications import (
+    ApplicationStatusChanged,
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+    ReferralIssued,
+    RequestSent,
+)
+from contracts.identity import EmployerRegistered, MypageOpened, SeekerCancelled, SeekerRegistered
+from servicekit import outbox
+from servicekit.auth import TokenVerifier
+from servicekit.bus import Bus
+from servicekit.settings import ServiceSettings
+from tests.conftest import AMQP_URL, eventually
+
+OFFICE = "13010"
+OTHER_OFFICE = "27010"
+
+
+def uid() -> str:
+    return uuid.uuid4().hex
+
+
+class SteppingClock:
+    """Real time at the start, a millisecond further on every reading; tests can jump ahead."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self._at = at or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        self._at += timedelta(milliseconds=1)
+        return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+class Tokens:
+    """Signs access tokens the way identity does, with a key of the test's own."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.kid = uid()[:12]
+        self.settings = settings
+        jwk = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        self.jwks = {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+
+    def verifier(self) -> TokenVerifier:
+        async def fetch() -> dict[str, Any]:
+            return self.jwks
+
+        return TokenVerifier(
+            fetch, issuer=self.settings.token_issuer, audience=self.settings.token_audience
+        )
+
+    def token(self, role: str, *, ttl: int = 600, **claims: Any) -> str:
+        now = int(time.time())
+        body = {
+            "iss": self.settings.token_issuer,
+            "aud": self.settings.token_audience,
+            "sub": claims.pop("sub", uid()),
+            "role": role,
+            "iat": now,
+            "exp": now + ttl,
+            **claims,
+        }
+        return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, role: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **claims)}"}
+
+    def seeker(self, seeker_id: str, office: str = OFFICE, **kw: Any) -> dict[str, str]:
+        return self.headers("seeker", seeker_id=seeker_id, office_code=office, **kw)
+
+    def employer(self, employer_id: str, office: str = OFFICE, **kw: Any) -> dict[str, str]:
+        return self.headers("employer", employer_id=employer_id, office_code=office, **kw)
+
+    def staff(self, office: str = OFFICE) -> dict[str, str]:
+        return self.headers("staff", office_code=office)
+
+    def admin(self) -> dict[str, str]:
+        return self.headers("admin", office_code="00000")
+
+
+class Feed:
+    """Publishes identity's and applications' events onto the test's namespace, as they would."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.bus = Bus(settings)
+
+    async def start(self) -> None:
+        await self.bus.broker.connect()
+
+    async def stop(self) -> None:
+        await self.bus.broker.stop()
+
+    async def publish(self, event: Message, subject: str, producer: str = "identity") -> Envelope:
+        env = outbox.envelope(event, producer=producer, subject=subject)
+        await self.bus.publish(env)
+        return env
+
+    async def again(self, env: Envelope) -> None:
+        await self.bus.publish(env)
+
+    # --- identity -----------------------------------------------------------------------------
+
+    async def employer(
+        self,
+        employer_id: str | None = None,
+        *,
+        has_mypage: bool = True,
+        name: str = "株式会社テスト商事",
+    ) -> tuple[str, Envelope]:
+        employer_id = employer_id or uid()
+        env = await self.publish(
+            EmployerRegistered(
+                employer_id=employer_id,
+                establishment_number=f"1301-{uuid.uuid4().int % 10**6:06d}-1",
+                name=name,
+                office_code=OFFICE,
+                industry="情報通信業",
+                has_mypage=has_mypage,
+                version=1,
+            ),
+            employer_id,
+        )
+        return employer_id, env
+
+    async def employer_opens_mypage(self, employer_id: str) -> Envelope:
+        return await self.publish(
+            MypageOpened(
+                account_id=uid(), account_type="employer", employer_id=employer_id, version=2
+            ),
+            employer_id,
+        )
+
+    async def seeker(
+        self,
+        seeker_id: str | None = None,
+        *,
+        office: str = OFFICE,
+        registered_on: date | None = None,
+    ) -> tuple[str, str, Envelope]:
+        seeker_id = seeker_id or uid()
+        number = f"{office}-{uuid.uuid4().int % 10**8:08d}"
+        env = await self.publish(
+            SeekerRegistered(
+                seeker_id=seeker_id,
+                seeker_number=number,
+                office_code=office,
+                status="registered",
+                registered_on=registered_on or date(2026, 1, 5),
+                version=1,
+            ),
+            seeker_id,
+        )
+        return seeker_id, number, env
+
+    async def cancel(self, seeker_id: str) -> Envelope:
+        return await self.publish(
+            SeekerCancelled(
+                seeker_id=seeker_id,
+                cancelled_by="seeker",
+                cancelled_on=date(2026, 11, 30),
+                version=9,
+            ),
+            seeker_id,
+        )
+
+    # --- applications -------------------------------------------------------------------------
+
+    async def submitted(
+        self,
+        seeker_id: str,
+        employer_id: str,
+        *,
+        application_id: str | None = None,
+        route: str = "direct",
+        seeker_number: str | None = None,
+    ) -> tuple[str, Envelope]:
+        application_id = application_id or uid()
+        env = await self.publish(
+            ApplicationSubmitted(
+                application_id=application_id,
+                seeker_id=seeker_id,
+                seeker_number=seeker_number,
+                employer_id=employer_id,
+                job_id=uid(),
+                job_number="13010-00001234",
+                title="社内システムエンジニア",
+                revision=1,
+                route=route,
+                status="applied" if route == "direct" else "referral_requested",
+                office_code=OFFICE,
+                submitted_on=date(2026, 11, 24),
+                version=1,
+            ),
+            application_id,
+            producer="applications",
+        )
+        return application_id, env
+
+    async def referral_issued(
+        self, application_id: str, seeker_id: str, employer_id: str
+    ) -> Envelope:
+        return await self.publish(
+            ReferralIssued(
+                application_id=application_id,
+                seeker_id=seeker_id,
+                employer_id=employer_id,
+                job_id=uid(),
+                job_number="13010-00001234",
+                referral_number="13010-R-2026-000123",
+                office_code=OFFICE,
+                office_name="ハローワーク新宿",
+                issued_on=date(2026, 11, 25),
+                issued_by=uid(),
+                version=2,
+            ),
+            application_id,
+            producer="applications",
+        )
+
+    async def status(
+        self,
+        application_id: str,
+        seeker_id: str,
+        employer_id: str,
+        to_status: str,
+        *,
+        version: int,
+        from_status: str = "applied",
+        **extra: Any,
+    ) -> Envelope:
+        return await self.publish(
+            ApplicationStatusChanged.model_validate(
+                {
+                    "application_id": application_id,
+                    "seeker_id": seeker_id,
+                    "employer_id": employer_id,
+                    "job_id": uid(),
+                    "from_status": from_status,
+                    "to_status": to_status,
+                    "by_role": "employer",
+                    "by_id": uid(),
+                    "version": version,
+                    **extra,
+                }
+            ),
+            application_id,
+            producer="applications",
+        )
+
+    async def withdrawn(
+        self, application_id: str, seeker_id: str, employer_id: str, *, version: int
+    ) -> Envelope:
+        return await self.publish(
+            ApplicationWithdrawn(
+                application_id=application_id,
+                seeker_id=seeker_id,
+                employer_id=employer_id,
+                job_id=uid(),
+                from_status="applied",
+                by_role="seeker",
+                employer_notified=True,
+                version=version,
+            ),
+            application_id,
+            producer="applications",
+        )
+
+    async def request_sent(
+        self, seeker_id: str, employer_id: str, *, message: str, request_id: str | None = None
+    ) -> tuple[str, Envelope]:
+        request_id = request_id or uid()
+        env = await self.publish(
+            RequestSent(
+                request_id=request_id,
+                seeker_id=seeker_id,
+                employer_id=employer_id,
+                employer_name="株式会社テスト商事",
+                job_id=uid(),
+                job_number="13010-00001234",
+                title="社内システムエンジニア",
+                message=message,
+                via="http",
+                sent_at=datetime.now(UTC),
+                version=1,
+            ),
+            request_id,
+            producer="applications",
+        )
+        return request_id, env
+
+
+@dataclass
+class Spy:
+    """A queue of the test's own on the events exchange: what other services would receive."""
+
+    exchange: str
+    pattern: str = "messaging.#"
+    received: list[Envelope] = field(default_factory=list)
+    connection: aio_pika.abc.AbstractRobustConnection | None = None
+
+    async def start(self) -> None:
+        self.connection = await aio_pika.connect_robust(AMQP_URL)
+        channel = await self.connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(self.exchange, routing_key=self.pattern)
+
+        async def on_message(msg: aio_pika.abc.AbstractIncomingMessage) -> None:
+            async with msg.process():
+                self.received.append(Envelope.model_validate_json(msg.body))
+
+        await queue.consume(on_message)
+
+    async def stop(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+    def of(self, event_type: str, **data: Any) -> list[Envelope]:
+        return [
+            e
+            for e in self.received
+            if e.type == event_type and all(e.data.get(k) == v for k, v in data.items())
+        ]
+
+    async def wait_for(self, event_type: str, count: int = 1, **data: Any) -> list[Envelope]:
+        await eventually(lambda: len(self.of(event_type, **data)) >= count)
+        return self.of(event_type, **data)
