@@ -45,3 +45,15 @@ async def ensure_indexes(
                 )
                 continue
             raise
+
+
+_FERRETDB: dict[int, bool] = {}
+
+
+async def is_ferretdb(db: AsyncDatabase[Doc]) -> bool:
+    """True when the server is FerretDB (it says so in buildInfo); asked once per client."""
+    key = id(db.client)
+    if key not in _FERRETDB:
+        info = await db.client.admin.command("buildInfo")
+        _FERRETDB[key] = "ferretdbVersion" in info
+    return _FERRETDB[key]

@@ -55,6 +55,7 @@ MARKERS = "outbox_pending"
 # the full scan (at start-up, then this often) finds what a process that died between a write and
 # its publish left behind; between scans only the markers are read
 FULL_SCAN_SECONDS = 300.0
+SWEEP_BATCH = 200
 
 
 class OutboxRelay:
@@ -130,12 +131,15 @@ class OutboxRelay:
 
     async def sweep(self) -> int:
         """Retry the documents whose publish failed (the markers)."""
+        markers = await self.markers.find({}).limit(SWEEP_BATCH).to_list(None)
+        by_collection: dict[str, list[Any]] = {}
+        for marker in markers:
+            by_collection.setdefault(marker["collection"], []).append(marker["doc_id"])
         sent = 0
-        for marker in await self.markers.find({}).limit(500).to_list(None):
-            n = await self.flush(marker["collection"], marker["doc_id"])
-            if n >= 0:
-                await self.markers.delete_one({"_id": marker["_id"]})
-                sent += n
+        for name, ids in by_collection.items():
+            n, done = await self._flush_batch(name, ids)
+            sent += n
+            await self.markers.delete_many({"_id": {"$in": [f"{name}:{i}" for i in done]}})
         return sent
 
     async def sweep_all(self) -> int:
@@ -143,9 +147,45 @@ class OutboxRelay:
         sent = 0
         for name in self.collections:
             cursor = self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
-            for doc in await cursor.to_list(None):
-                sent += max(await self.flush(name, doc["_id"]), 0)
+            ids = [doc["_id"] for doc in await cursor.to_list(None)]
+            for i in range(0, len(ids), SWEEP_BATCH):
+                if self._stop.is_set():  # shutting down: the next start scans again
+                    return sent
+                sent += (await self._flush_batch(name, ids[i : i + SWEEP_BATCH]))[0]
         return sent
+
+    async def _flush_batch(self, collection: str, ids: list[Any]) -> tuple[int, list[Any]]:
+        """Publish the pending events of many documents, then remove them with ONE update
+        (``$pullAll`` of the exact entries: event ids are unique, so each document loses only
+        its own published ones). On FerretDB every update reads the whole collection, so one
+        update per batch instead of one per event is what makes a backlog drain quickly.
+        Returns (events published, ids whose outbox was fully published)."""
+        docs = (
+            await self.db[collection].find({"_id": {"$in": ids}}, {OUTBOX_FIELD: 1}).to_list(None)
+        )
+        published: list[dict[str, Any]] = []
+        done: list[Any] = []
+        failed = False
+        for doc in docs:
+            if self._stop.is_set() or failed:
+                break
+            try:
+                for item in doc.get(OUTBOX_FIELD) or []:
+                    await self.bus.publish(Envelope.model_validate_json(item["body"]))
+                    published.append(item)
+                    log.info("outbox.published", event_id=item["id"], type=item["type"])
+                done.append(doc["_id"])
+            except Exception as exc:
+                RELAY_FAILURES.inc()
+                log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
+                await self._mark(collection, doc["_id"])
+                failed = True
+        if published:
+            await self.db[collection].update_many(
+                {"_id": {"$in": [d["_id"] for d in docs]}}, {"$pullAll": {OUTBOX_FIELD: published}}
+            )
+        found = {d["_id"] for d in docs}
+        return len(published), done + [i for i in ids if i not in found]
 
     async def pending(self) -> int:
         total = 0

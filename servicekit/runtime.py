@@ -170,10 +170,10 @@ class Runtime:
             await hook()
         if self._background:
             await asyncio.wait(self._background, timeout=10)
+        if self.relay is not None:  # before the broker: it publishes through it
+            await self.relay.stop()
         # FastStream drains in-flight handlers (graceful_timeout) before closing
         await self.bus.broker.stop()
-        if self.relay is not None:
-            await self.relay.stop()
         await self.client.close()
         log.info("service.stopped")
 

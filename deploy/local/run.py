@@ -133,7 +133,9 @@ def terminate(procs: list[Proc]) -> None:
                 proc.process.wait(timeout=25)
             except subprocess.TimeoutExpired:
                 proc.process.kill()
-        (RUN / f"{proc.name}.pid").unlink(missing_ok=True)
+        pidfile = RUN / f"{proc.name}.pid"
+        if proc.process and pidfile.exists() and pidfile.read_text() == str(proc.process.pid):
+            pidfile.unlink()
 
 
 async def main() -> None:

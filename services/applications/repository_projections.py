@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.projection import apply_if_newer
+from servicekit.projection import apply_facets_if_newer, apply_if_newer
 from services.applications.repository import Doc, Store
 
 PUBLIC_SEEKER = {
@@ -72,6 +72,11 @@ class ProjectionsRepository:
         self, job_id: str, version: int, fields: dict[str, Any], *, facet: str
     ) -> bool:
         return await apply_if_newer(self.store.postings, job_id, version, fields, facet=facet)
+
+    async def apply_posting_facets(
+        self, job_id: str, version: int, facets: dict[str, dict[str, Any]]
+    ) -> list[str]:
+        return await apply_facets_if_newer(self.store.postings, job_id, version, facets)
 
     async def posting_status(self, job_id: str) -> Doc | None:
         """The status and the facet versions, whether or not the snapshot arrived."""

@@ -190,18 +190,29 @@ class ProjectionService:
     # --- postings ------------------------------------------------------------------------------
 
     async def posting_published(self, event: PostingPublished) -> None:
-        job, v = event.job_id, event.version
-        await self.repo.apply_posting(job, v, snapshot_fields(event.posting), facet="snapshot")
-        await self.repo.apply_posting(job, v, {"status": "open"}, facet="status")
         valid = event.posting.valid_until.isoformat()
-        await self.repo.apply_posting(job, v, {"valid_until": valid}, facet="validity")
+        await self.repo.apply_posting_facets(
+            event.job_id,
+            event.version,
+            {
+                "snapshot": snapshot_fields(event.posting),
+                "status": {"status": "open"},
+                "validity": {"valid_until": valid},
+            },
+        )
 
     async def posting_changed(self, event: PostingChanged) -> None:
         job, v = event.job_id, event.version
-        await self.repo.apply_posting(job, v, snapshot_fields(event.posting), facet="snapshot")
-        await self.repo.apply_posting(job, v, {"status": event.status}, facet="status")
         valid = event.posting.valid_until.isoformat()
-        await self.repo.apply_posting(job, v, {"valid_until": valid}, facet="validity")
+        await self.repo.apply_posting_facets(
+            job,
+            v,
+            {
+                "snapshot": snapshot_fields(event.posting),
+                "status": {"status": event.status},
+                "validity": {"valid_until": valid},
+            },
+        )
         if event.status == "expired":
             await self._after_closing(job, "expired", v)
 

@@ -204,3 +204,19 @@ async def test_a_body_that_claims_json_but_is_not_is_dead_lettered_not_stuck(har
         await eventually(lambda: h.effect_count(good))
         dead = await eventually(lambda: drain(f"{queue_of(h)}.dead"))
         assert str(dead[0].headers["x-dead-reason"]).startswith("invalid envelope")
+
+
+async def test_a_backlog_left_without_a_kick_is_drained_in_batches(harness):
+    """What a crash leaves behind (events written, never published) goes out with the full scan,
+    in batches larger than one sweep's, each event once."""
+    h = harness
+    async with running(h.app):
+        ids = [uuid.uuid4().hex for _ in range(250)]
+        docs = [{"_id": i, **outbox.initial(wrap(seeker(i), i)), "n": n} for n, i in enumerate(ids)]
+        await h.rt.db["aggregates"].insert_many(docs)  # as if the process died before its kicks
+        assert await h.relay.pending() == 250
+        assert await h.relay.sweep_all() == 250
+        assert await h.relay.pending() == 0
+        for i in (ids[0], ids[199], ids[200], ids[-1]):
+            await eventually(lambda i=i: h.effect_count(i))
+        assert await h.relay.sweep_all() == 0  # nothing published twice

@@ -43,3 +43,18 @@ async def test_out_of_order_sequence_ends_at_the_newest(coll):
     for version in [2, 5, 1, 4, 3]:
         await apply_if_newer(coll, "s3", version, {"v": version})
     assert (await coll.find_one({"_id": "s3"}))["v"] == 5
+
+
+async def test_several_facets_at_once_keep_each_facets_order(coll):
+    from servicekit.projection import apply_facets_if_newer
+
+    assert await apply_if_newer(coll, "s4", 7, {"status": "closed"}, facet="status")
+    applied = await apply_facets_if_newer(
+        coll, "s4", 6, {"snapshot": {"title": "事務"}, "status": {"status": "open"}}
+    )
+    assert applied == ["snapshot"]
+    doc = await coll.find_one({"_id": "s4"})
+    assert doc["status"] == "closed" and doc["title"] == "事務"
+    assert await apply_facets_if_newer(coll, "s4", 6, {"snapshot": {"title": "x"}}) == []
+    assert await apply_facets_if_newer(coll, "new", 1, {"a": {"x": 1}, "b": {"y": 2}}) == ["a", "b"]
+    assert (await coll.find_one({"_id": "new"}))["versions"] == {"a": 1, "b": 1}
