@@ -3,10 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
-CODE := servicekit contracts services gateway deploy tests benchmarks
+CODE := servicekit contracts services gateway web deploy tests benchmarks
 S ?=
 
-.PHONY: help install infra run test lint types check-contracts pytest stop restart bench schemas asyncapi clean-data employer-user seed
+.PHONY: help install infra browser run test lint types check-contracts pytest stop restart bench schemas asyncapi clean-data employer-user seed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -21,7 +21,10 @@ infra: install ## start RabbitMQ, MongoDB (or FerretDB) and the SMTP sink where 
 run: install ## the whole system on this machine, with demo accounts (Ctrl-C stops it)
 	@$(PY) -m deploy.local.run
 
-test: install infra lint types check-contracts pytest ## lint, types and every test against real infrastructure
+test: install infra browser lint types check-contracts pytest ## lint, types and every test against real infrastructure (browser tests in Debian's chromium)
+
+browser: ## Debian's chromium (and Japanese fonts) for the browser tests, when missing
+	@bash deploy/local/chromium.sh
 
 lint: install
 	@$(PY) -m ruff check $(CODE)
@@ -41,7 +44,7 @@ stop: ## stop what `make run` and the infra scripts started
 	@bash deploy/local/infra.sh down
 
 restart: ## restart one process of a running `make run`: make restart S=jobs
-	@test -n "$(S)" || { echo "usage: make restart S=<identity|jobs|applications|messaging|notifier|gateway>"; exit 2; }
+	@test -n "$(S)" || { echo "usage: make restart S=<identity|jobs|applications|messaging|notifier|web|gateway>"; exit 2; }
 	@kill "$$(cat .data/run/$(S).pid)" && echo "$(S) restarting (see .data/log/$(S).log)"
 
 employer-user: ## RabbitMQ user for an employer system: make employer-user E=<employer_id> [P=<password>]

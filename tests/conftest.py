@@ -150,3 +150,7 @@ async def _cleanup() -> AsyncIterator[None]:
             await client.close()
     if _answers(AMQP_URL, 5672):
         await _cleanup_broker(f"t{RUN_ID}")
+
+
+# the whole system as processes (one instance per run, shared by tests/e2e and tests/web)
+from tests.system import gw, system  # noqa: E402, F401

@@ -47,6 +47,7 @@ PROCESSES = [
     Proc("applications", "services.applications", 8003),
     Proc("messaging", "services.messaging", 8004),
     Proc("notifier", "services.notifier", 8005),
+    Proc("web", "web", 8006),
     Proc("gateway", "gateway", 8000),
 ]
 
@@ -198,7 +199,8 @@ def banner(demo: list[str]) -> None:
     lines = [
         "",
         "Hataraku is running.",
-        "  gateway (public API)   http://127.0.0.1:8000/  — API docs: http://127.0.0.1:8000/api/docs",
+        "  web My Page            http://127.0.0.1:8000/  (求職者マイページ: opening, login, job search)",
+        "  gateway (public API)   http://127.0.0.1:8000/api/  — API docs: http://127.0.0.1:8000/api/docs",
         "  status                 http://127.0.0.1:8000/api/v1/status",
         *[
             f"  {p.name:<22} {p.url}/healthz  (log: .data/log/{p.name}.log)"

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from deploy.local.mailsink import EmlWriter
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ["identity", "jobs", "applications", "messaging", "notifier"]
 
 

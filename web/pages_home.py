@@ -1,0 +1,26 @@
+"""マイページ トップ: who is logged in, the registration's expiry, where to go next."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from web.auth import api
+from web.deps import LoggedIn, render
+
+router = APIRouter()
+
+SEEKER_STATUS = {
+    "registered": "登録中",
+    "provisional": "仮登録（ハローワークでの確認待ち）",
+    "cancelled": "取消済み",
+    "lapsed": "有効期限切れ",
+}
+
+
+@router.get("/mypage", response_class=HTMLResponse)
+async def home(request: Request, session: LoggedIn) -> Response:
+    me = await api(request, "GET", "/api/v1/me")
+    return await render(
+        request, "home.html", me=me, seeker_status=SEEKER_STATUS.get(me.get("seeker_status") or "")
+    )

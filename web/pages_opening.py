@@ -1,0 +1,173 @@
+"""マイページ開設 for seekers, as the leaflet's steps 3–6: agreements → e-mail and birth date →
+"mail sent" (the same whether or not they matched) → auth key and password → done."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from web.deps import FormDep, SessionDep, Web, WebDep, field, render
+from web.gateway import ApiError
+from web.reference import half_width, parse_date
+from web.sessions import Session
+
+router = APIRouter(prefix="/mypage/opening")
+
+PASSWORD_RULES = [
+    "8文字以上32文字以内",
+    "半角の英字・数字・記号のみ（全角文字や空白は使えません）",
+    "英字・数字・記号をそれぞれ1文字以上含める",
+    "よく使われるパスワードは使えません",
+]
+KEY_CODES = {"invalid_auth_key", "auth_key_expired", "too_many_attempts"}
+
+
+@router.get("", response_class=HTMLResponse)
+async def agreements_page(request: Request) -> Response:
+    return await render(request, "opening_agree.html", errors={}, values={})
+
+
+@router.post("", response_class=HTMLResponse)
+async def agreements(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
+    errors: dict[str, list[str]] = {}
+    values = {name: form.get(name) == "yes" for name in ("agree_privacy_policy", "agree_terms")}
+    if not values["agree_privacy_policy"]:
+        errors["agree_privacy_policy"] = ["プライバシーポリシーに同意してください。"]
+    if not values["agree_terms"]:
+        errors["agree_terms"] = ["利用規約に同意してください。"]
+    if errors:
+        return await render(request, "opening_agree.html", status=400, errors=errors, values=values)
+    session.data["opening_agreed"] = True
+    await web.sessions.save(session)
+    return RedirectResponse("/mypage/opening/email", status_code=303)
+
+
+@router.get("/email", response_class=HTMLResponse)
+async def email_page(request: Request, session: SessionDep) -> Response:
+    if not session.data.get("opening_agreed"):
+        return RedirectResponse("/mypage/opening", status_code=303)
+    return await render(request, "opening_email.html", errors={}, values={}, error=None)
+
+
+@router.post("/email", response_class=HTMLResponse)
+async def email(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
+    if not session.data.get("opening_agreed"):
+        return RedirectResponse("/mypage/opening", status_code=303)
+    address = half_width(field(form, "email"))
+    raw_birth = field(form, "birth_date")
+    birth = parse_date(raw_birth)
+    values = {"email": address, "birth_date": raw_birth}
+    errors: dict[str, list[str]] = {}
+    if not address:
+        errors["email"] = ["メールアドレスを入力してください。"]
+    if birth is None:
+        errors["birth_date"] = ["生年月日を「1990-04-01」の形で入力してください。"]
+    error = None
+    if not errors and birth is not None:
+        try:
+            await web.gateway.call(
+                "POST",
+                "/api/v1/mypage/opening",
+                json={
+                    "account_type": "seeker",
+                    "email": address,
+                    "birth_date": birth.isoformat(),
+                    "agree_privacy_policy": True,
+                    "agree_terms": True,
+                },
+            )
+        except ApiError as exc:
+            errors, error = exc.field_errors(), exc.detail
+        else:
+            session.data["opening_email"] = address
+            await web.sessions.save(session)
+            return RedirectResponse("/mypage/opening/sent", status_code=303)
+    return await render(
+        request, "opening_email.html", status=400, errors=errors, values=values, error=error
+    )
+
+
+@router.get("/sent", response_class=HTMLResponse)
+async def sent(request: Request, session: SessionDep) -> Response:
+    return await render(
+        request, "opening_sent.html", forms=False, email=session.data.get("opening_email")
+    )
+
+
+@router.get("/complete", response_class=HTMLResponse)
+async def complete_page(request: Request, session: SessionDep) -> Response:
+    values = {"email": session.data.get("opening_email", "")}
+    return await _complete_form(request, values=values, errors={}, error=None, status=200)
+
+
+async def _complete_form(
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    error: str | None,
+    status: int,
+) -> Response:
+    return await render(
+        request,
+        "opening_complete.html",
+        status=status,
+        rules=PASSWORD_RULES,
+        values=values,
+        errors=errors,
+        error=error,
+    )
+
+
+@router.post("/complete", response_class=HTMLResponse)
+async def complete(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
+    address = half_width(field(form, "email"))
+    key = half_width(field(form, "auth_key"))
+    password = str(form.get("password") or "")
+    confirm = str(form.get("password_confirm") or "")
+    values = {"email": address, "auth_key": key}
+    errors: dict[str, list[str]] = {}
+    if not address:
+        errors["email"] = ["メールアドレスを入力してください。"]
+    if not key:
+        errors["auth_key"] = ["メールに記載の認証キーを入力してください。"]
+    if not password:
+        errors["password"] = ["パスワードを入力してください。"]
+    elif password != confirm:
+        errors["password_confirm"] = ["確認用のパスワードが一致しません。"]
+    if errors:
+        return await _complete_form(request, values=values, errors=errors, error=None, status=400)
+    try:
+        await web.gateway.call(
+            "POST",
+            "/api/v1/mypage/opening/complete",
+            json={"email": address, "auth_key": key, "password": password},
+        )
+    except ApiError as exc:
+        return await _complete_form(
+            request,
+            values=values,
+            errors=_complete_errors(exc),
+            error=None if exc.code in KEY_CODES else exc.detail,
+            status=400,
+        )
+    await _forget_opening(web, session)
+    return RedirectResponse("/mypage/opening/done", status_code=303)
+
+
+def _complete_errors(exc: ApiError) -> dict[str, list[str]]:
+    errors = exc.field_errors()
+    if exc.code in KEY_CODES:
+        errors.setdefault("auth_key", [exc.detail])
+    return errors
+
+
+async def _forget_opening(web: Web, session: Session) -> None:
+    session.data.pop("opening_agreed", None)
+    session.data.pop("opening_email", None)
+    await web.sessions.save(session)
+
+
+@router.get("/done", response_class=HTMLResponse)
+async def done(request: Request) -> Response:
+    return await render(request, "opening_done.html", forms=False)
