@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 
 import aio_pika
 import pytest
@@ -218,5 +219,5 @@ async def test_a_backlog_left_without_a_kick_is_drained_in_batches(harness):
         assert await h.relay.sweep_all() == 250
         assert await h.relay.pending() == 0
         for i in (ids[0], ids[199], ids[200], ids[-1]):
-            await eventually(lambda i=i: h.effect_count(i))
+            await eventually(partial(h.effect_count, i))
         assert await h.relay.sweep_all() == 0  # nothing published twice

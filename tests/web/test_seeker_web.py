@@ -187,7 +187,7 @@ async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
     assert all("eyJ" not in c["value"] for c in cookies.values())
 
     # the access token expires: the next page refreshes it on the server, unseen
-    db = MongoClient(MONGODB_URL)[f"t{RUN_ID}_web"]
+    db: Any = MongoClient(MONGODB_URL)[f"t{RUN_ID}_web"]
     sessions = [d for d in db.sessions.find({}) if d.get("tokens")]
     assert sessions
     for doc in sessions:
