@@ -338,10 +338,10 @@ class Consumer:
                 type=envelope.type,
             )
             return
-        if claim == "busy":  # another delivery of the same event is being handled right now
-            await self._retry_or_dead(
-                raw, RuntimeError("the same event is being handled elsewhere")
-            )
+        if isinstance(
+            claim, datetime
+        ):  # another delivery holds it until then: wait, no attempt used
+            await self._wait_for_lease(raw, claim)
             return
 
         tokens = (
@@ -376,9 +376,10 @@ class Consumer:
         )
         EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
 
-    async def _claim(self, key: str, message_type: str) -> str:
-        """Atomically take the right to handle one event: "claimed", "done" (handled before) or
-        "busy" (another delivery holds a live lease). A lease left by a crashed process expires."""
+    async def _claim(self, key: str, message_type: str) -> str | datetime:
+        """Atomically take the right to handle one event: "claimed", "done" (handled before), or
+        the time until which another delivery holds it (a live lease). A lease left by a crashed
+        process — or by a write that failed after the handler — runs out and is taken over."""
         now = datetime.now(UTC)
         lease = now + timedelta(seconds=self.settings.claim_lease_seconds)
         try:
@@ -395,17 +396,36 @@ class Consumer:
         except DuplicateKeyError:
             pass
         doc = await self.processed.find_one({"_id": key})
-        if doc is None:
-            return "busy"
+        if doc is None:  # released between our insert and our read
+            return now + timedelta(seconds=1)
         if doc.get("state") == "done":
             return "done"
         if doc["lease_until"] > now:
-            return "busy"
+            until: datetime = doc["lease_until"]
+            return until
         taken = await self.processed.find_one_and_update(
             {"_id": key, "state": "processing", "lease_until": doc["lease_until"]},
             {"$set": {"lease_until": lease}},
         )
-        return "claimed" if taken is not None else "busy"
+        return "claimed" if taken is not None else now + timedelta(seconds=1)
+
+    async def _wait_for_lease(self, raw: AbstractIncomingMessage, until: datetime) -> None:
+        """Park the message in the retry queue until the holder's lease may have run out, without
+        counting an attempt: the holder either finishes (then this copy is a duplicate) or died."""
+        delay = min(max((until - datetime.now(UTC)).total_seconds(), 0.5), 30.0)
+        log.info(
+            "bus.claim_busy", queue=self.name, message_id=raw.message_id, delay_s=round(delay, 1)
+        )
+        await self.bus.publish_raw(
+            raw.body,
+            message_type=raw.type or "",
+            message_id=raw.message_id or "",
+            correlation_id=raw.correlation_id,
+            exchange=self.bus.topology.default,
+            routing_key=self.retry_queue.name,
+            headers=dict(raw.headers or {}),
+            expiration=delay,
+        )
 
     async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
         headers = dict(raw.headers or {})

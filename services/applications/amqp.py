@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -197,8 +198,8 @@ class EmployerRequestConsumer(Consumer):
         if claim == "done":
             log.info("applications.employer_request.duplicate_skipped")
             return
-        if claim == "busy":
-            await self._retry_or_dead(raw, RuntimeError("the same message is being handled"))
+        if isinstance(claim, datetime):  # being handled elsewhere: wait for its lease
+            await self._wait_for_lease(raw, claim)
             return
         data: dict[str, Any] = {}
         try:
