@@ -77,6 +77,7 @@ class EventHandlers:
         await self.lifecycle.post_system(
             cid,
             event_id=str(env.id),
+            occurred_at=env.occurred_at,
             text=system_texts.referral_issued(event),
             recipients_of="staff",
         )
@@ -97,7 +98,11 @@ class EventHandlers:
         text = system_texts.status_changed(event)
         if text is not None:
             await self.lifecycle.post_system(
-                cid, event_id=str(env.id), text=text, recipients_of=event.by_role
+                cid,
+                event_id=str(env.id),
+                occurred_at=env.occurred_at,
+                text=text,
+                recipients_of=event.by_role,
             )
 
     async def on_withdrawn(self, event: ApplicationWithdrawn, env: Envelope) -> None:
@@ -108,6 +113,7 @@ class EventHandlers:
         await self.lifecycle.post_system(
             cid,
             event_id=str(env.id),
+            occurred_at=env.occurred_at,
             text=system_texts.withdrawn(event),
             recipients_of=event.by_role,
         )
@@ -116,6 +122,7 @@ class EventHandlers:
         await self.lifecycle.post_system(
             conversation_id(application_id=event.application_id),
             event_id=str(env.id),
+            occurred_at=env.occurred_at,
             text=system_texts.posting_closed(event),
             recipients_of="system",
         )
@@ -143,6 +150,7 @@ class EventHandlers:
         await self.lifecycle.post_system(
             cid,
             event_id=str(env.id),
+            occurred_at=env.occurred_at,
             text=system_texts.request_declined(event),
             recipients_of="seeker",
         )
@@ -155,6 +163,7 @@ class EventHandlers:
         await self.lifecycle.post_system(
             cid,
             event_id=str(env.id),
+            occurred_at=env.occurred_at,
             text=system_texts.request_expired(event),
             recipients_of="system",
         )

@@ -201,8 +201,10 @@ class LifecycleService:
         event_id: str,
         text: SystemText,
         recipients_of: str,
+        occurred_at: datetime,
     ) -> None:
-        """Post a system message about an application/request change. When the conversation
+        """Post a system message about an application/request change, dated when the change
+        happened (so two changes handled in parallel still read in order). When the conversation
         should exist but the fact that opens it has not arrived yet, retry later."""
         conversation = await self.conversations.get(conversation_id) or await self.try_open(
             conversation_id
@@ -220,7 +222,7 @@ class LifecycleService:
                 sender_id=None,
                 body=text.body,
                 recipients=recipients_after(conversation, recipients_of),
-                created_at=self.now(),
+                created_at=min(occurred_at, self.now()),
                 system_code=text.code,
             ),
         )
