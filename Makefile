@@ -23,8 +23,9 @@ run: install ## the whole system on this machine, with demo accounts (Ctrl-C sto
 
 test: install infra browser lint types check-contracts pytest ## lint, types and every test against real infrastructure (browser tests in Debian's chromium)
 
-browser: ## Debian's chromium (and Japanese fonts) for the browser tests, when missing
+browser: ## Debian's chromium (and Japanese fonts) and the axe-core accessibility checker for the browser tests, when missing
 	@bash deploy/local/chromium.sh
+	@bash deploy/local/a11y.sh
 
 lint: install
 	@$(PY) -m ruff check $(CODE)

@@ -30,9 +30,27 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit import context, db
-from web import pages_auth, pages_home, pages_jobs, pages_opening, pages_public
-from web.deps import CsrfRefused, LoginRequired, Web, login_url, make_templates, render
-from web.gateway import ApiError, Gateway
+from web import (
+    pages_auth,
+    pages_employer,
+    pages_home,
+    pages_jobs,
+    pages_messages,
+    pages_opening,
+    pages_public,
+    pages_seeker,
+    pages_staff,
+)
+from web.deps import (
+    CsrfRefused,
+    LoginRequired,
+    Web,
+    WrongRole,
+    login_url,
+    make_templates,
+    render,
+)
+from web.gateway import ApiError, Gateway, SystemStatus
 from web.sessions import COLLECTION, SessionStore
 from web.settings import WebSettings
 
@@ -63,6 +81,7 @@ def create_app(settings: WebSettings) -> FastAPI:
                 idle=settings.session_idle_seconds,
             ),
             templates=make_templates(),
+            status=SystemStatus(gateway),
         )
         try:
             yield
@@ -77,6 +96,10 @@ def create_app(settings: WebSettings) -> FastAPI:
         pages_auth.router,
         pages_home.router,
         pages_jobs.router,
+        pages_seeker.router,
+        pages_messages.router,
+        pages_employer.router,
+        pages_staff.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -164,9 +187,22 @@ def _install_error_pages(app: FastAPI) -> None:
             "お手数ですが、前の画面に戻ってもう一度操作してください。",
         )
 
+    @app.exception_handler(WrongRole)
+    async def _role(request: Request, exc: WrongRole) -> Response:
+        return await render(
+            request,
+            "error.html",
+            status=403,
+            forms=False,
+            title="このページは表示できません",
+            detail="このページはご利用のアカウントでは表示できません。メニューからお進みください。",
+        )
+
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         if exc.code == "maintenance":
+            web: Web = request.app.state.web
+            web.status.forget()
             return await render(
                 request, "maintenance.html", status=503, forms=False, detail=exc.detail
             )

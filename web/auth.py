@@ -30,12 +30,26 @@ async def login(request: Request, *, email: str, password: str) -> None:
     pair = await web.gateway.call(
         "POST", "/api/v1/auth/login", json={"email": email, "password": password}
     )
+    me = await web.gateway.call("GET", "/api/v1/me", token=pair["access_token"])
     session = await web.sessions.rotate(get_session(request))
     session.tokens = _tokens(pair)
     session.data.pop("opening_email", None)
+    # who is logged in, for the menus and the role checks of the pages (the API checks again)
+    session.data["me"] = {
+        k: me.get(k) for k in ("account_id", "role", "seeker_id", "employer_id", "office_code")
+    }
     await web.sessions.save(session)
     request.state.session = session
-    log.info("web.login.succeeded")
+    log.info("web.login.succeeded", role=me.get("role"))
+
+
+def home_of(role: str | None) -> str:
+    """Where a role's menu starts."""
+    if role == "employer":
+        return "/employer"
+    if role in ("staff", "admin"):
+        return "/staff"
+    return "/mypage"
 
 
 async def logout(request: Request) -> None:

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from web import reference
-from web.gateway import Gateway
+from web.gateway import ApiError, Gateway, SystemStatus
 from web.sessions import Session, SessionStore
 from web.settings import WebSettings
 
@@ -28,6 +28,7 @@ class Web:
     gateway: Gateway
     sessions: SessionStore
     templates: Environment
+    status: SystemStatus
 
 
 def make_templates() -> Environment:
@@ -38,6 +39,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["date_ja"] = reference.date_ja
+    env.filters["datetime_ja"] = reference.datetime_ja
     env.filters["wage"] = reference.wage
     env.globals["EMPLOYMENT_TYPES"] = reference.EMPLOYMENT_TYPES
     env.globals["PREFECTURES"] = reference.PREFECTURES
@@ -86,8 +88,36 @@ def require_login(request: Request, session: SessionDep) -> Session:
     return session
 
 
+class WrongRole(Exception):
+    """A logged-in user on another role's page (a seeker on an employer page, …): 403 page."""
+
+
+def role_of(session: Session) -> str | None:
+    """The logged-in account's role (seeker, employer, staff, admin), kept at login."""
+    me = session.data.get("me") or {}
+    role = me.get("role")
+    return str(role) if role else None
+
+
+def _require(*roles: str) -> Any:
+    def dependency(request: Request, session: SessionDep) -> Session:
+        if not session.logged_in:
+            raise LoginRequired(request.url.path)
+        if role_of(session) not in roles:
+            raise WrongRole
+        return session
+
+    return Depends(dependency)
+
+
 FormDep = Annotated[FormData, Depends(checked_form)]
 LoggedIn = Annotated[Session, Depends(require_login)]
+# pages of one role (admins are staff too)
+SeekerOnly = Annotated[Session, _require("seeker")]
+EmployerOnly = Annotated[Session, _require("employer")]
+SeekerOrEmployer = Annotated[Session, _require("seeker", "employer")]
+StaffOnly = Annotated[Session, _require("staff", "admin")]
+AdminOnly = Annotated[Session, _require("admin")]
 
 
 def login_url(next_path: str, *, expired: bool = False) -> str:
@@ -113,11 +143,15 @@ async def render(
     session = get_session(request)
     if forms and session.new:
         await web.sessions.save(session)
+    role = role_of(session) if session.logged_in else None
     html = web.templates.get_template(template).render(
         request=request,
         session=session,
         csrf_token=session.csrf,
         logged_in=session.logged_in,
+        role=role,
+        status=await web.status.current(),
+        unread=await _unread(request, role),
         helpdesk={
             "phone": web.settings.helpdesk_phone,
             "hours": web.settings.helpdesk_hours,
@@ -126,3 +160,21 @@ async def render(
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+async def _unread(request: Request, role: str | None) -> dict[str, int] | None:
+    """Unread counts for the header badge of seekers and employers (None when unavailable: the
+    page still renders)."""
+    if role not in ("seeker", "employer"):
+        return None
+    from web.auth import api  # auth imports this module
+
+    try:
+        counts = await api(request, "GET", "/api/v1/me/unread")
+    except ApiError:
+        return None
+    if not isinstance(counts, dict):
+        return None
+    out = {k: int(counts.get(k) or 0) for k in ("messages", "notices", "notifications")}
+    out["total"] = sum(out.values())
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,3 +103,29 @@ def _fallback(status: int) -> str:
     if status >= 500:
         return UNREACHABLE_JA
     return "入力内容をご確認ください。"
+
+
+class SystemStatus:
+    """``GET /api/v1/status`` (maintenance now or scheduled, with its window and message), asked
+    at most every few seconds: every page shows it."""
+
+    def __init__(self, gateway: Gateway, ttl: float = 5.0) -> None:
+        self.gateway = gateway
+        self.ttl = ttl
+        self._value: dict[str, Any] | None = None
+        self._at = 0.0
+
+    async def current(self) -> dict[str, Any] | None:
+        now = time.monotonic()
+        if self._value is not None and now - self._at < self.ttl:
+            return self._value
+        try:
+            value = await self.gateway.call("GET", "/api/v1/status")
+        except ApiError:
+            return self._value
+        self._value = value if isinstance(value, dict) else None
+        self._at = now
+        return self._value
+
+    def forget(self) -> None:
+        self._at = 0.0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.auth import api
-from web.deps import LoggedIn, render
+from web.auth import api, home_of
+from web.deps import LoggedIn, render, role_of
 
 router = APIRouter()
 
@@ -20,6 +20,8 @@ SEEKER_STATUS = {
 
 @router.get("/mypage", response_class=HTMLResponse)
 async def home(request: Request, session: LoggedIn) -> Response:
+    if role_of(session) != "seeker":
+        return RedirectResponse(home_of(role_of(session)), status_code=303)
     me = await api(request, "GET", "/api/v1/me")
     return await render(
         request, "home.html", me=me, seeker_status=SEEKER_STATUS.get(me.get("seeker_status") or "")

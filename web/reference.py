@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 PREFECTURES: list[tuple[str, str]] = [
@@ -104,6 +104,26 @@ def date_ja(value: Any) -> str:
         except ValueError:
             return value
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def datetime_ja(value: Any) -> str:
+    """An ISO 8601 instant (UTC from the API) as Japan time: 2026年11月24日 22:00."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return str(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(JST)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def wage(item: dict[str, Any]) -> str:

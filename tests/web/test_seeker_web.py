@@ -17,7 +17,8 @@ from pymongo import MongoClient
 
 from deploy.local.mailbox import wait_for_mail
 from tests.conftest import MONGODB_URL, RUN_ID
-from tests.web.conftest import DESKTOP, MOBILE, WebSite
+from tests.web.conftest import DESKTOP, WebSite
+from tests.web.helpers import check_a11y, new_context, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -96,22 +97,10 @@ async def world(system, gw) -> dict[str, Any]:
     return {"email": email, "seeker": seeker, "tag": tag, "titles": titles}
 
 
-async def no_horizontal_scroll(page: Any) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    inner = await page.evaluate("window.innerWidth")
-    assert width <= inner, f"{page.url}: {width}px wide in a {inner}px window"
-
-
-async def shot(page: Any, site: WebSite, name: str, kind: str = "mobile") -> None:
-    await page.screenshot(path=str(site.shots / f"{name}-{kind}.png"), full_page=True)
-    if kind == "mobile":
-        await no_horizontal_scroll(page)
-
-
 async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
     site: WebSite, browser, system, world
 ) -> None:
-    context = await browser.new_context(viewport=MOBILE, locale="ja-JP")
+    context = await new_context(browser)
     page = await context.new_page()
     await page.goto(site.url + "/")
     assert await page.get_attribute("html", "lang") == "ja"
@@ -228,7 +217,7 @@ async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
     assert not [d for d in db.sessions.find({}) if d.get("tokens")]
 
     # desktop screenshots of the public pages
-    desk = await browser.new_context(viewport=DESKTOP, locale="ja-JP")
+    desk = await new_context(browser, DESKTOP)
     dpage = await desk.new_page()
     for name, path in [
         ("01-top", "/"),
@@ -278,3 +267,17 @@ async def test_unknown_pages_and_postings_answer_in_japanese(site: WebSite) -> N
         resp = await client.get("/mypage", follow_redirects=False)
         assert resp.status_code == 303
         assert resp.headers["location"].startswith("/login?next=/mypage")
+
+
+async def test_the_accessibility_checker_finds_what_it_should(browser) -> None:
+    context = await new_context(browser)
+    page = await context.new_page()
+    await page.set_content(
+        '<html><head><title>x</title></head><body><main><input id="q">'
+        '<p style="color:#aaa;background:#fff">薄い文字</p></main></body></html>'
+    )
+    with pytest.raises(AssertionError) as caught:
+        await check_a11y(page)
+    for rule in ("html-has-lang", "label", "color-contrast"):
+        assert rule in str(caught.value)
+    await context.close()
