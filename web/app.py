@@ -31,12 +31,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit import context, db
 from web import (
+    pages_account,
     pages_auth,
     pages_employer,
     pages_home,
     pages_jobs,
     pages_messages,
     pages_opening,
+    pages_password,
     pages_public,
     pages_seeker,
     pages_staff,
@@ -50,7 +52,7 @@ from web.deps import (
     make_templates,
     render,
 )
-from web.gateway import ApiError, Gateway, SystemStatus
+from web.gateway import ApiError, Gateway, SystemStatus, client_ip
 from web.sessions import COLLECTION, SessionStore
 from web.settings import WebSettings
 
@@ -93,6 +95,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     for router in (
         pages_public.router,
         pages_opening.router,
+        pages_password.router,
+        pages_account.router,
         pages_auth.router,
         pages_home.router,
         pages_jobs.router,
@@ -134,6 +138,7 @@ def _install_session_middleware(app: FastAPI, settings: WebSettings) -> None:
     ) -> Response:
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         context.correlation_id.set(rid[:64])
+        client_ip.set(request.client.host if request.client else None)
         if request.url.path.startswith("/static/") or request.url.path in ("/healthz", "/readyz"):
             return await call_next(request)
         web: Web = request.app.state.web

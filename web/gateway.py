@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,11 @@ import structlog
 from servicekit import context
 
 log = structlog.get_logger()
+
+# the browser's address (the web process's client, as the edge gateway forwarded it), passed on
+# to the API gateway as X-Forwarded-For so that its per-IP limits count people, not this process;
+# the gateway's uvicorn trusts the header from FORWARDED_ALLOW_IPS (default 127.0.0.1)
+client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 UNREACHABLE_JA = "ただいまサービスに接続できません。しばらくしてからもう一度お試しください。"
 
@@ -67,6 +73,9 @@ class Gateway:
         rid = context.correlation_id.get()
         if rid:
             headers["X-Request-ID"] = rid
+        ip = client_ip.get()
+        if ip:
+            headers["X-Forwarded-For"] = ip
         try:
             resp = await self.client.request(
                 method, path, headers=headers, json=json, params=params

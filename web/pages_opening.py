@@ -1,9 +1,13 @@
-"""マイページ開設 for seekers, as the leaflet's steps 3–6: agreements → e-mail and birth date →
-"mail sent" (the same whether or not they matched) → auth key and password → done."""
+"""マイページ開設, as the leaflet's steps 3–6: agreements → e-mail and birth date (seekers) or
+establishment number (employers, ``?for=employer``) → "mail sent" (the same whether or not they
+matched) → auth key and password → done."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.deps import FormDep, SessionDep, Web, WebDep, field, render
@@ -20,15 +24,23 @@ PASSWORD_RULES = [
     "よく使われるパスワードは使えません",
 ]
 KEY_CODES = {"invalid_auth_key", "auth_key_expired", "too_many_attempts"}
+ESTABLISHMENT_NUMBER = re.compile(r"\d{4}-\d{6}-\d")
+
+
+def _kind(value: object) -> str:
+    return "employer" if value == "employer" else "seeker"
 
 
 @router.get("", response_class=HTMLResponse)
-async def agreements_page(request: Request) -> Response:
-    return await render(request, "opening_agree.html", errors={}, values={})
+async def agreements_page(
+    request: Request, for_: Annotated[str, Query(alias="for", max_length=20)] = ""
+) -> Response:
+    return await render(request, "opening_agree.html", errors={}, values={}, kind=_kind(for_))
 
 
 @router.post("", response_class=HTMLResponse)
 async def agreements(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
+    kind = _kind(form.get("account_type"))
     errors: dict[str, list[str]] = {}
     values = {name: form.get(name) == "yes" for name in ("agree_privacy_policy", "agree_terms")}
     if not values["agree_privacy_policy"]:
@@ -36,8 +48,11 @@ async def agreements(request: Request, form: FormDep, session: SessionDep, web: 
     if not values["agree_terms"]:
         errors["agree_terms"] = ["利用規約に同意してください。"]
     if errors:
-        return await render(request, "opening_agree.html", status=400, errors=errors, values=values)
+        return await render(
+            request, "opening_agree.html", status=400, errors=errors, values=values, kind=kind
+        )
     session.data["opening_agreed"] = True
+    session.data["opening_type"] = kind
     await web.sessions.save(session)
     return RedirectResponse("/mypage/opening/email", status_code=303)
 
@@ -46,35 +61,50 @@ async def agreements(request: Request, form: FormDep, session: SessionDep, web: 
 async def email_page(request: Request, session: SessionDep) -> Response:
     if not session.data.get("opening_agreed"):
         return RedirectResponse("/mypage/opening", status_code=303)
-    return await render(request, "opening_email.html", errors={}, values={}, error=None)
+    return await render(
+        request,
+        "opening_email.html",
+        errors={},
+        values={},
+        error=None,
+        kind=_kind(session.data.get("opening_type")),
+    )
 
 
 @router.post("/email", response_class=HTMLResponse)
 async def email(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
     if not session.data.get("opening_agreed"):
         return RedirectResponse("/mypage/opening", status_code=303)
+    kind = _kind(session.data.get("opening_type"))
     address = half_width(field(form, "email"))
-    raw_birth = field(form, "birth_date")
-    birth = parse_date(raw_birth)
-    values = {"email": address, "birth_date": raw_birth}
+    values = {"email": address}
     errors: dict[str, list[str]] = {}
     if not address:
         errors["email"] = ["メールアドレスを入力してください。"]
-    if birth is None:
-        errors["birth_date"] = ["生年月日を「1990-04-01」の形で入力してください。"]
+    body: dict[str, object] = {"account_type": kind, "email": address}
+    if kind == "employer":
+        number = half_width(field(form, "establishment_number")).replace("ー", "-")
+        values["establishment_number"] = number
+        if not ESTABLISHMENT_NUMBER.fullmatch(number):
+            errors["establishment_number"] = [
+                "事業所番号を「1301-000001-8」の形で入力してください。"
+            ]
+        body["establishment_number"] = number
+    else:
+        raw_birth = field(form, "birth_date")
+        birth = parse_date(raw_birth)
+        values["birth_date"] = raw_birth
+        if birth is None:
+            errors["birth_date"] = ["生年月日を「1990-04-01」の形で入力してください。"]
+        else:
+            body["birth_date"] = birth.isoformat()
     error = None
-    if not errors and birth is not None:
+    if not errors:
         try:
             await web.gateway.call(
                 "POST",
                 "/api/v1/mypage/opening",
-                json={
-                    "account_type": "seeker",
-                    "email": address,
-                    "birth_date": birth.isoformat(),
-                    "agree_privacy_policy": True,
-                    "agree_terms": True,
-                },
+                json=body | {"agree_privacy_policy": True, "agree_terms": True},
             )
         except ApiError as exc:
             errors, error = exc.field_errors(), exc.detail
@@ -83,14 +113,24 @@ async def email(request: Request, form: FormDep, session: SessionDep, web: WebDe
             await web.sessions.save(session)
             return RedirectResponse("/mypage/opening/sent", status_code=303)
     return await render(
-        request, "opening_email.html", status=400, errors=errors, values=values, error=error
+        request,
+        "opening_email.html",
+        status=400,
+        errors=errors,
+        values=values,
+        error=error,
+        kind=kind,
     )
 
 
 @router.get("/sent", response_class=HTMLResponse)
 async def sent(request: Request, session: SessionDep) -> Response:
     return await render(
-        request, "opening_sent.html", forms=False, email=session.data.get("opening_email")
+        request,
+        "opening_sent.html",
+        forms=False,
+        email=session.data.get("opening_email"),
+        kind=_kind(session.data.get("opening_type")),
     )
 
 
@@ -165,6 +205,7 @@ def _complete_errors(exc: ApiError) -> dict[str, list[str]]:
 async def _forget_opening(web: Web, session: Session) -> None:
     session.data.pop("opening_agreed", None)
     session.data.pop("opening_email", None)
+    session.data.pop("opening_type", None)
     await web.sessions.save(session)
 
 
