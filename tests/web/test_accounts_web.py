@@ -191,7 +191,7 @@ async def test_an_account_first_then_an_online_seeker_application(
     assert "ハローワークを選んで" in await page.inner_text("#office_code-error")
     await shot(page, site, "accounts-03-seeker-application-errors")
     await page.fill("#name", "佐藤 一郎")
-    await page.fill("#birth_date", "１９８８年５月２０日")
+    await page.fill("#birth_date", "1988-05-20")  # a date input: the browser sends ISO
     await page.select_option("#office_code", "13010")
     await page.fill("#phone", "０９０－１２３４－５６７８")
     await page.get_by_role("button", name="申し込む").click()
