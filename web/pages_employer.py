@@ -1,7 +1,883 @@
-"""(being written)"""
+"""求人者マイページ (employers only: EmployerOnly on every route). The API checks ownership
+again; these pages also refuse (404) a posting of another employer.
+
+Routes:
+- ``GET /employer``                                   home: establishment, unread counts, menu
+- ``GET /employer/jobs``                              own postings in every status, paged
+- ``GET|POST /employer/jobs/new``                     create a posting (求人票)
+- ``GET /employer/jobs/{job_id}``                     one own posting with its actions
+- ``GET|POST /employer/jobs/{job_id}/edit``           change it (the API keeps revisions)
+- ``GET|POST /employer/jobs/{job_id}/close``          close it (募集終了) after a confirmation
+- ``GET /employer/jobs/{job_id}/applicants``          applicants to one posting (status filter)
+- ``GET /employer/applicants``                        applicants to every posting (status filter)
+- ``GET /employer/applications/{application_id}``     one application: timeline, status form
+- ``POST /employer/applications/{application_id}/status``  screening / interview (date and time
+  in Japan time, place) / offered / hired / rejected — only the moves the state machine allows
+- ``GET /employer/applications/{application_id}/letter``   紹介状 (printable, from the JSON)
+- ``GET /employer/seekers``                           search of public seeker profiles, paged
+- ``GET|POST /employer/seekers/{seeker_id}/request``  send a direct request (posting quota shown)
+- ``GET /employer/requests``                          direct requests sent; with job_id its quota
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from web.auth import api
+from web.deps import EmployerOnly, FormDep, Web, WebDep, field, render
+from web.gateway import ApiError
+from web.reference import (
+    EMPLOYMENT_TYPE_NAMES,
+    JST,
+    PREFECTURE_CODES,
+    PREFECTURES,
+    WAGE_UNITS,
+    half_width,
+    parse_date,
+)
+from web.sessions import Session
+
+router = APIRouter(prefix="/employer")
+
+ID = re.compile(r"^[0-9a-f]{32}$")
+REQUEST_QUOTA_POLICY = 10  # per posting (services/applications settings.request_quota)
+MESSAGE_MAX = 1000
+
+POSTING_STATUS = {"open": "募集中", "closed": "募集終了", "expired": "紹介期限切れ"}
+APPLICATION_STATUS = {
+    "referral_requested": "紹介申込み中",
+    "applied": "応募受付",
+    "referred": "紹介状発行済み",
+    "screening": "書類選考中",
+    "interview": "面接",
+    "offered": "内定",
+    "hired": "採用",
+    "rejected": "不採用",
+    "withdrawn": "辞退",
+    "declined": "紹介見送り",
+}
+# what an employer can see (referrals appear once the letter is issued)
+FILTER_STATUSES = [
+    "applied",
+    "referred",
+    "screening",
+    "interview",
+    "offered",
+    "hired",
+    "rejected",
+    "withdrawn",
+]
+ROUTES = {"referral": "ハローワーク紹介", "direct": "直接応募"}
+REQUEST_STATUS = {
+    "pending": "回答待ち",
+    "answered": "応募あり",
+    "declined": "辞退",
+    "expired": "期限切れ",
+}
+ACTION_LABELS = {
+    "screening": "書類選考へ進める",
+    "interview": "面接を設定する",
+    "offered": "内定とする",
+    "hired": "採用とする",
+    "rejected": "不採用とする",
+}
+# the employer's moves of the applications state machine (services/applications/domain.py)
+PROGRESS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "applied": ("screening", "interview", "offered", "hired", "rejected"),
+    "referred": ("screening", "interview", "offered", "hired", "rejected"),
+    "screening": ("interview", "offered", "hired", "rejected"),
+    "interview": ("interview", "offered", "hired", "rejected"),
+    "offered": ("hired", "rejected"),
+}
+
+POSTING_LABELS = {
+    "title": "職種（求人のタイトル）",
+    "description": "仕事内容",
+    "occupation_code": "職業分類",
+    "prefecture": "就業場所（都道府県）",
+    "municipality": "就業場所（市区町村）",
+    "nearest_station": "最寄り駅",
+    "employment_type": "雇用形態",
+    "wage_unit": "賃金の形態",
+    "wage_min": "賃金（下限）",
+    "wage_max": "賃金（上限）",
+    "working_hours": "就業時間",
+    "openings": "採用人数",
+    "accepts_online_referral": "ハローワーク紹介（オンライン紹介）",
+    "accepts_direct_application": "直接応募（オンライン自主応募）",
+}
+STATUS_LABELS = {
+    "status": "次の選考段階",
+    "interview_date": "面接日",
+    "interview_time": "面接開始時刻",
+    "interview_place": "面接場所",
+    "note": "メモ",
+    "conditions_note": "求人票と異なる労働条件の内容",
+}
+REQUEST_LABELS = {"job_id": "求人", "message": "メッセージ"}
+SEEKER_FILTERS = ("occupation", "prefecture", "employment_type", "wage", "wage_unit")
+
+NOTICES = {
+    "created": "求人を登録しました。",
+    "changed": "求人の内容を変更しました。",
+    "closed": "求人の募集を終了しました。",
+    "status": "選考状況を更新しました。",
+    "sent": "リクエストを送信しました。",
+}
+
+_occupations: list[tuple[str, str]] = []
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _id(value: str, what: str = "ページ") -> str:
+    """An id from the URL, before it goes into an API path: 32 hex digits or a 404."""
+    if not ID.match(value or ""):
+        raise ApiError(404, "not_found", f"お探しの{what}は見つかりませんでした。")
+    return value
+
+
+def _employer_id(session: Session) -> str:
+    return str((session.data.get("me") or {}).get("employer_id") or "")
+
+
+def _notice(done: str) -> str | None:
+    return NOTICES.get(done)
+
+
+async def occupations(web: Web) -> list[tuple[str, str]]:
+    """(code, name) of the occupation classification, majors (A–K) each followed by their
+    middle groups (01–73), from the API's reference data (kept once read)."""
+    if not _occupations:
+        try:
+            items = await web.gateway.call("GET", "/api/v1/occupations")
+        except ApiError:
+            return []
+        _occupations.extend((str(i["code"]), str(i["name"])) for i in items)
+    return list(_occupations)
+
+
+def occupation_groups(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Majors with their middle groups, for <optgroup>s."""
+    groups: list[dict[str, Any]] = []
+    for code, name in items:
+        if code.isalpha():
+            groups.append({"code": code, "name": name, "middle": []})
+        elif groups:
+            groups[-1]["middle"].append((code, name))
+    return groups
+
+
+async def _own_posting(request: Request, session: Session, job_id: str) -> dict[str, Any]:
+    job: dict[str, Any] = await api(request, "GET", f"/api/v1/jobs/{_id(job_id, '求人')}")
+    if job.get("employer_id") != _employer_id(session):
+        raise ApiError(404, "not_found", "お探しの求人は見つかりませんでした。")
+    return job
+
+
+async def _own_postings(request: Request) -> list[dict[str, Any]]:
+    """Up to 100 own postings (newest first), for choosing one."""
+    page = await api(request, "GET", "/api/v1/jobs/mine", params={"limit": 100})
+    return list(page.get("items") or [])
+
+
+def _int(raw: str) -> int | None:
+    text = half_width(raw).replace(",", "").replace("円", "").replace("人", "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _api_field_errors(exc: ApiError, fallback: str = "") -> dict[str, list[str]]:
+    """The API's field errors; whole-body ones (field "") go to the field they are about (else
+    ``fallback``; "" is shown in the summary only)."""
+    errors = exc.field_errors()
+    general = errors.pop("", [])
+    for message in general:
+        target = fallback
+        if "賃金" in message:
+            target = "wage_max"
+        elif "面接" in message:
+            target = "interview_date"
+        elif "労働条件" in message:
+            target = "conditions_note"
+        errors.setdefault(target, []).append(message)
+    return errors
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, session: EmployerOnly) -> Response:
+    me = await api(request, "GET", "/api/v1/me")
+    return await render(request, "employer_home.html", forms=False, me=me)
+
+
+# --- postings --------------------------------------------------------------------------------
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+async def jobs(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    cursor: Annotated[str, Query(max_length=500)] = "",
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    params: dict[str, Any] = {"limit": web.settings.page_size}
+    if cursor:
+        params["cursor"] = cursor
+    page = await api(request, "GET", "/api/v1/jobs/mine", params=params)
+    next_url = None
+    if page.get("next_cursor"):
+        next_url = "/employer/jobs?" + urlencode({"cursor": page["next_cursor"]})
+    return await render(
+        request,
+        "employer_jobs.html",
+        forms=False,
+        items=page.get("items") or [],
+        next_url=next_url,
+        paged=bool(cursor),
+        notice=_notice(done),
+        statuses=POSTING_STATUS,
+    )
+
+
+def _posting_values(job: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {k: job.get(k) for k in POSTING_LABELS}
+    for key in ("wage_min", "wage_max", "openings"):
+        values[key] = "" if job.get(key) is None else str(job[key])
+    return values
+
+
+def _parse_posting(
+    form: FormData, *, change: bool
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    """(API body, values to show again, errors found here). ``change``: every field is sent and
+    an emptied optional one is cleared."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    body: dict[str, Any] = {}
+    for name in ("title", "municipality", "nearest_station", "working_hours"):
+        values[name] = field(form, name)
+    values["description"] = str(form.get("description") or "").strip()
+    for name in ("occupation_code", "prefecture", "employment_type", "wage_unit"):
+        values[name] = field(form, name)
+    for name in ("wage_min", "wage_max", "openings"):
+        values[name] = half_width(field(form, name))
+    for name in ("accepts_online_referral", "accepts_direct_application"):
+        values[name] = form.get(name) == "yes"
+
+    for name in ("title", "description", "municipality"):
+        if not values[name]:
+            errors[name] = [f"{POSTING_LABELS[name]}を入力してください。"]
+        else:
+            body[name] = values[name]
+    for name in ("occupation_code", "prefecture", "employment_type", "wage_unit"):
+        if not values[name]:
+            errors[name] = [f"{POSTING_LABELS[name]}を選択してください。"]
+        else:
+            body[name] = values[name]
+    for name in ("nearest_station", "working_hours"):
+        if values[name]:
+            body[name] = values[name]
+        elif change:
+            body[name] = None
+    for name in ("wage_min", "wage_max", "openings"):
+        raw = values[name]
+        if not raw:
+            if name == "wage_min":
+                errors[name] = ["賃金の下限を入力してください。"]
+            elif name == "wage_max" and change:
+                body[name] = None
+            continue
+        number = _int(raw)
+        if number is None:
+            errors[name] = ["数字で入力してください（例：250000）。"]
+        else:
+            body[name] = number
+    for name in ("accepts_online_referral", "accepts_direct_application"):
+        body[name] = values[name]
+    return body, values, errors
+
+
+async def _posting_form(
+    request: Request,
+    web: Web,
+    *,
+    job: dict[str, Any] | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return await render(
+        request,
+        "employer_job_form.html",
+        status=status,
+        job=job,
+        values=values,
+        errors=errors,
+        error=error,
+        labels=POSTING_LABELS,
+        occupation_groups=occupation_groups(await occupations(web)),
+        wage_units=list(WAGE_UNITS.items()),
+    )
+
+
+async def _save_posting(
+    request: Request, web: Web, form: FormData, job: dict[str, Any] | None
+) -> Response:
+    body, values, errors = _parse_posting(form, change=job is not None)
+    if errors:
+        return await _posting_form(request, web, job=job, values=values, errors=errors, status=400)
+    try:
+        if job is None:
+            created = await api(request, "POST", "/api/v1/jobs", json=body)
+            target = f"/employer/jobs/{created['job_id']}?done=created"
+        else:
+            await api(request, "PATCH", f"/api/v1/jobs/{job['job_id']}", json=body)
+            target = f"/employer/jobs/{job['job_id']}?done=changed"
+    except ApiError as exc:
+        if exc.status >= 500 or exc.code == "maintenance":
+            raise
+        errors = _api_field_errors(exc)
+        if exc.code == "direct_application_requires_mypage":
+            errors["accepts_direct_application"] = [exc.detail]
+        return await _posting_form(
+            request,
+            web,
+            job=job,
+            values=values,
+            errors=errors,
+            error=exc.detail,
+            status=exc.status if exc.status in (400, 403, 404, 409, 422) else 400,
+        )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/jobs/new", response_class=HTMLResponse)
+async def new_job_page(request: Request, session: EmployerOnly, web: WebDep) -> Response:
+    values: dict[str, Any] = {
+        "employment_type": "full_time",
+        "wage_unit": "monthly",
+        "openings": "1",
+        "accepts_online_referral": True,
+        "accepts_direct_application": True,
+    }
+    return await _posting_form(request, web, job=None, values=values, errors={})
+
+
+@router.post("/jobs/new", response_class=HTMLResponse)
+async def new_job(request: Request, session: EmployerOnly, form: FormDep, web: WebDep) -> Response:
+    return await _save_posting(request, web, form, None)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+async def job_page(
+    request: Request,
+    session: EmployerOnly,
+    job_id: str,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    return await render(
+        request,
+        "employer_job.html",
+        forms=False,
+        job=job,
+        notice=_notice(done),
+        statuses=POSTING_STATUS,
+    )
+
+
+@router.get("/jobs/{job_id}/edit", response_class=HTMLResponse)
+async def edit_job_page(
+    request: Request, session: EmployerOnly, web: WebDep, job_id: str
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    return await _posting_form(request, web, job=job, values=_posting_values(job), errors={})
+
+
+@router.post("/jobs/{job_id}/edit", response_class=HTMLResponse)
+async def edit_job(
+    request: Request, session: EmployerOnly, form: FormDep, web: WebDep, job_id: str
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    return await _save_posting(request, web, form, job)
+
+
+@router.get("/jobs/{job_id}/close", response_class=HTMLResponse)
+async def close_job_page(request: Request, session: EmployerOnly, job_id: str) -> Response:
+    job = await _own_posting(request, session, job_id)
+    return await render(
+        request, "employer_job_close.html", job=job, values={}, errors={}, error=None
+    )
+
+
+@router.post("/jobs/{job_id}/close", response_class=HTMLResponse)
+async def close_job(
+    request: Request, session: EmployerOnly, form: FormDep, job_id: str
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    reason = field(form, "reason")
+    errors: dict[str, list[str]] = {}
+    if len(reason) > 200:
+        errors["reason"] = ["200文字以内で入力してください。"]
+    error = None
+    if not errors:
+        try:
+            await api(
+                request,
+                "POST",
+                f"/api/v1/jobs/{job['job_id']}/close",
+                json={"reason": reason} if reason else None,
+            )
+            return RedirectResponse(f"/employer/jobs/{job['job_id']}?done=closed", status_code=303)
+        except ApiError as exc:
+            if exc.status >= 500 or exc.code == "maintenance":
+                raise
+            errors, error = _api_field_errors(exc, "reason"), exc.detail
+    return await render(
+        request,
+        "employer_job_close.html",
+        status=400 if errors else 409,
+        job=job,
+        values={"reason": reason},
+        errors=errors,
+        error=error,
+    )
+
+
+# --- applicants ------------------------------------------------------------------------------
+
+
+async def _applicants(
+    request: Request,
+    session: Session,
+    web: Web,
+    *,
+    job: dict[str, Any] | None,
+    status: str,
+    cursor: str,
+) -> Response:
+    state = status if status in FILTER_STATUSES else ""
+    params: dict[str, Any] = {"limit": web.settings.page_size}
+    if job:
+        params["job_id"] = job["job_id"]
+    if state:
+        params["status"] = state
+    if cursor:
+        params["cursor"] = cursor
+    page = await api(request, "GET", "/api/v1/employer/applications", params=params)
+    base = f"/employer/jobs/{job['job_id']}/applicants" if job else "/employer/applicants"
+    next_url = None
+    if page.get("next_cursor"):
+        query = {"status": state} if state else {}
+        next_url = base + "?" + urlencode({**query, "cursor": page["next_cursor"]})
+    return await render(
+        request,
+        "employer_applicants.html",
+        forms=False,
+        job=job,
+        items=page.get("items") or [],
+        state=state,
+        action=base,
+        next_url=next_url,
+        paged=bool(cursor),
+        filter_statuses=[(s, APPLICATION_STATUS[s]) for s in FILTER_STATUSES],
+        statuses=APPLICATION_STATUS,
+        routes=ROUTES,
+    )
+
+
+@router.get("/applicants", response_class=HTMLResponse)
+async def all_applicants(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    status: Annotated[str, Query(max_length=30)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    return await _applicants(request, session, web, job=None, status=status, cursor=cursor)
+
+
+@router.get("/jobs/{job_id}/applicants", response_class=HTMLResponse)
+async def job_applicants(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    job_id: str,
+    status: Annotated[str, Query(max_length=30)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    return await _applicants(request, session, web, job=job, status=status, cursor=cursor)
+
+
+async def _application_page(
+    request: Request,
+    web: Web,
+    app: dict[str, Any],
+    *,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    moves = PROGRESS_TRANSITIONS.get(str(app.get("status")), ())
+    choices = [
+        (m, "面接日時・場所を変更する" if m == app.get("status") else ACTION_LABELS[m])
+        for m in moves
+    ]
+    return await render(
+        request,
+        "employer_application.html",
+        status=status,
+        app=app,
+        choices=choices,
+        values=values,
+        errors=errors,
+        error=error,
+        notice=notice,
+        labels=STATUS_LABELS,
+        statuses=APPLICATION_STATUS,
+        routes=ROUTES,
+        occupation_names=dict(await occupations(web)),
+        prefecture_names=dict(PREFECTURES),
+    )
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+async def application_page(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    application_id: str,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    app = await api(request, "GET", f"/api/v1/applications/{_id(application_id, '応募')}")
+    return await _application_page(request, web, app, values={}, errors={}, notice=_notice(done))
+
+
+_TIME = re.compile(r"^(\d{1,2})\s*[:：時]\s*(\d{1,2})?\s*分?$")
+
+
+def parse_time(value: str) -> time | None:
+    """``14:00``, ``１４：００``, ``14時``, ``14時30分`` … or None."""
+    match = _TIME.match(half_width(value))
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def interview_utc(day: date, at: time) -> str:
+    """A date and time in Japan as the API's UTC instant (ISO 8601, Z)."""
+    local = datetime.combine(day, at, tzinfo=JST)
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_status(
+    form: FormData, moves: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    values: dict[str, Any] = {
+        name: field(form, name)
+        for name in ("status", "interview_date", "interview_time", "interview_place")
+    }
+    values["note"] = str(form.get("note") or "").strip()
+    values["conditions_note"] = str(form.get("conditions_note") or "").strip()
+    values["conditions_differ"] = form.get("conditions_differ") == "yes"
+    errors: dict[str, list[str]] = {}
+    body: dict[str, Any] = {}
+    status = values["status"]
+    if status not in moves:
+        errors["status"] = ["次の選考段階を選択してください。"]
+    else:
+        body["status"] = status
+    if status == "interview":
+        day = parse_date(values["interview_date"])
+        at = parse_time(values["interview_time"])
+        if day is None:
+            errors["interview_date"] = ["面接日を「2026-12-01」の形で入力してください。"]
+        if at is None:
+            errors["interview_time"] = ["面接開始時刻を「14:00」の形で入力してください。"]
+        if not values["interview_place"]:
+            errors["interview_place"] = ["面接場所を入力してください。"]
+        elif len(values["interview_place"]) > 200:
+            errors["interview_place"] = ["200文字以内で入力してください。"]
+        if day is not None and at is not None:
+            body["interview_at"] = interview_utc(day, at)
+            body["interview_place"] = values["interview_place"]
+    if status in ("offered", "hired") and values["conditions_differ"]:
+        body["conditions_differ"] = True
+        if not values["conditions_note"]:
+            errors["conditions_note"] = ["求人票と異なる労働条件の内容を入力してください。"]
+        else:
+            body["conditions_note"] = values["conditions_note"]
+    if values["note"]:
+        if len(values["note"]) > 1000:
+            errors["note"] = ["1000文字以内で入力してください。"]
+        body["note"] = values["note"]
+    return body, values, errors
+
+
+@router.post("/applications/{application_id}/status", response_class=HTMLResponse)
+async def change_status(
+    request: Request, session: EmployerOnly, form: FormDep, web: WebDep, application_id: str
+) -> Response:
+    path = f"/api/v1/applications/{_id(application_id, '応募')}"
+    app = await api(request, "GET", path)
+    moves = PROGRESS_TRANSITIONS.get(str(app.get("status")), ())
+    body, values, errors = _parse_status(form, moves)
+    if errors:
+        return await _application_page(request, web, app, values=values, errors=errors, status=400)
+    try:
+        await api(request, "POST", path + "/status", json=body)
+    except ApiError as exc:
+        if exc.status >= 500 or exc.code == "maintenance":
+            raise
+        fresh = await api(request, "GET", path)
+        return await _application_page(
+            request,
+            web,
+            fresh,
+            values=values,
+            errors=_api_field_errors(exc),
+            error=exc.detail,
+            status=exc.status if exc.status in (400, 403, 404, 409, 422) else 400,
+        )
+    return RedirectResponse(f"/employer/applications/{application_id}?done=status", status_code=303)
+
+
+@router.get("/applications/{application_id}/letter", response_class=HTMLResponse)
+async def letter(request: Request, session: EmployerOnly, application_id: str) -> Response:
+    path = f"/api/v1/applications/{_id(application_id, '応募')}/referral-letter"
+    doc = await api(request, "GET", path)
+    posting = doc.get("posting") or {}
+    return await render(
+        request,
+        "employer_letter.html",
+        forms=False,
+        letter=doc,
+        posting=posting,
+        employment_type=EMPLOYMENT_TYPE_NAMES.get(str(posting.get("employment_type")), ""),
+    )
+
+
+# --- public profiles and direct requests -----------------------------------------------------
+
+
+@router.get("/seekers", response_class=HTMLResponse)
+async def seekers(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    occupation: Annotated[str, Query(max_length=10)] = "",
+    prefecture: Annotated[str, Query(max_length=2)] = "",
+    employment_type: Annotated[str, Query(max_length=20)] = "",
+    wage: Annotated[str, Query(max_length=20)] = "",
+    wage_unit: Annotated[str, Query(max_length=10)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    names = dict(await occupations(web))
+    errors: dict[str, list[str]] = {}
+    conditions: dict[str, str] = {
+        "occupation": occupation if occupation in names else "",
+        "prefecture": prefecture if prefecture in PREFECTURE_CODES else "",
+        "employment_type": employment_type if employment_type in EMPLOYMENT_TYPE_NAMES else "",
+        "wage": half_width(wage).replace(",", ""),
+        "wage_unit": wage_unit if wage_unit in WAGE_UNITS else "monthly",
+    }
+    if conditions["wage"] and _int(conditions["wage"]) is None:
+        errors["wage"] = ["数字で入力してください（例：250000）。"]
+    params: dict[str, Any] = {"limit": web.settings.page_size}
+    params.update({k: v for k, v in conditions.items() if v and k != "wage_unit"})
+    if conditions["wage"]:
+        params["wage_unit"] = conditions["wage_unit"]
+    if cursor:
+        params["cursor"] = cursor
+    page: dict[str, Any] | None = None
+    error: str | None = None
+    if not errors:
+        try:
+            page = await api(request, "GET", "/api/v1/employer/seekers", params=params)
+        except ApiError as exc:
+            if exc.status >= 500 or exc.code == "maintenance":
+                raise
+            errors, error = _api_field_errors(exc), exc.detail
+    next_url = None
+    if page and page.get("next_cursor"):
+        query = {k: v for k, v in conditions.items() if v}
+        next_url = "/employer/seekers?" + urlencode({**query, "cursor": page["next_cursor"]})
+    return await render(
+        request,
+        "employer_seekers.html",
+        forms=False,
+        status=400 if errors else 200,
+        conditions=conditions,
+        items=(page or {}).get("items") or [],
+        searched=page is not None,
+        next_url=next_url,
+        paged=bool(cursor),
+        errors=errors,
+        error=error,
+        occupation_groups=occupation_groups(await occupations(web)),
+        occupation_names=names,
+        prefecture_names=dict(PREFECTURES),
+        wage_units=list(WAGE_UNITS.items()),
+        policy=REQUEST_QUOTA_POLICY,
+    )
+
+
+async def _request_postings(request: Request) -> list[dict[str, Any]]:
+    """Own open postings that take direct applications, each with its request quota (None when
+    the API cannot say yet)."""
+    out = []
+    for job in await _own_postings(request):
+        if job.get("status") != "open" or not job.get("accepts_direct_application"):
+            continue
+        quota = None
+        try:
+            page = await api(
+                request,
+                "GET",
+                "/api/v1/employer/requests",
+                params={"job_id": job["job_id"], "limit": 1},
+            )
+            quota = page.get("quota")
+        except ApiError as exc:
+            if exc.code == "maintenance":
+                raise
+        out.append({**job, "quota": quota})
+    return out
+
+
+async def _request_form(
+    request: Request,
+    seeker_id: str,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return await render(
+        request,
+        "employer_request.html",
+        status=status,
+        seeker_id=seeker_id,
+        postings=await _request_postings(request),
+        values=values,
+        errors=errors,
+        error=error,
+        labels=REQUEST_LABELS,
+        policy=REQUEST_QUOTA_POLICY,
+        message_max=MESSAGE_MAX,
+    )
+
+
+@router.get("/seekers/{seeker_id}/request", response_class=HTMLResponse)
+async def request_page(
+    request: Request,
+    session: EmployerOnly,
+    seeker_id: str,
+    job_id: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    seeker_id = _id(seeker_id, "求職者")
+    return await _request_form(request, seeker_id, values={"job_id": job_id}, errors={})
+
+
+@router.post("/seekers/{seeker_id}/request", response_class=HTMLResponse)
+async def send_request(
+    request: Request, session: EmployerOnly, form: FormDep, seeker_id: str
+) -> Response:
+    seeker_id = _id(seeker_id, "求職者")
+    job_id = field(form, "job_id")
+    message = str(form.get("message") or "").strip()
+    values = {"job_id": job_id, "message": message}
+    errors: dict[str, list[str]] = {}
+    if not ID.match(job_id):
+        errors["job_id"] = ["リクエストに使う求人を選択してください。"]
+    if not message:
+        errors["message"] = ["メッセージを入力してください。"]
+    elif len(message) > MESSAGE_MAX:
+        errors["message"] = [f"{MESSAGE_MAX}文字以内で入力してください（現在{len(message)}文字）。"]
+    if errors:
+        return await _request_form(request, seeker_id, values=values, errors=errors, status=400)
+    try:
+        await api(
+            request,
+            "POST",
+            "/api/v1/requests",
+            json={"seeker_id": seeker_id, "job_id": job_id, "message": message},
+        )
+    except ApiError as exc:
+        if exc.status >= 500 or exc.code == "maintenance":
+            raise
+        errors = _api_field_errors(exc)
+        if exc.code in (
+            "already_requested",
+            "request_quota_exceeded",
+            "posting_closed",
+            "direct_application_not_accepted",
+            "not_posting_owner",
+            "job_not_found",
+        ):
+            errors.setdefault("job_id", []).append(exc.detail)
+        return await _request_form(
+            request,
+            seeker_id,
+            values=values,
+            errors=errors,
+            error=exc.detail,
+            status=exc.status if exc.status in (400, 403, 404, 409, 422) else 400,
+        )
+    return RedirectResponse(
+        "/employer/requests?" + urlencode({"job_id": job_id, "done": "sent"}), status_code=303
+    )
+
+
+@router.get("/requests", response_class=HTMLResponse)
+async def sent_requests(
+    request: Request,
+    session: EmployerOnly,
+    web: WebDep,
+    job_id: Annotated[str, Query(max_length=64)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    job = await _own_posting(request, session, job_id) if job_id else None
+    params: dict[str, Any] = {"limit": web.settings.page_size}
+    if job:
+        params["job_id"] = job["job_id"]
+    if cursor:
+        params["cursor"] = cursor
+    page = await api(request, "GET", "/api/v1/employer/requests", params=params)
+    next_url = None
+    if page.get("next_cursor"):
+        query = {"job_id": job["job_id"]} if job else {}
+        next_url = "/employer/requests?" + urlencode({**query, "cursor": page["next_cursor"]})
+    return await render(
+        request,
+        "employer_requests.html",
+        forms=False,
+        job=job,
+        quota=page.get("quota"),
+        items=page.get("items") or [],
+        next_url=next_url,
+        paged=bool(cursor),
+        notice=_notice(done),
+        statuses=REQUEST_STATUS,
+        policy=REQUEST_QUOTA_POLICY,
+    )
