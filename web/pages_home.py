@@ -1,4 +1,10 @@
-"""マイページ トップ: who is logged in, the registration's expiry, where to go next."""
+"""マイページ トップ: who is logged in, the registration's status and expiry, the unread counts
+(messages, notices, notifications: the ``unread`` every page gets) and the menu of every seeker
+page. Employers and staff are sent to their own menus.
+
+Routes:
+- ``GET /mypage``   the seeker's home
+"""
 
 from __future__ import annotations
 
