@@ -58,6 +58,8 @@ async def login(request: Request, form: FormDep) -> Response:
             await auth.login(request, email=email, password=password)
             return RedirectResponse(target, status_code=303)
         except ApiError as exc:
+            if exc.code == "maintenance":
+                raise  # the maintenance page, with its schedule
             if exc.status == 422:
                 errors = exc.field_errors()
             error = exc.detail
