@@ -2,12 +2,24 @@
 
 Route groups:
 - ``/``, ``/privacy``, ``/terms``                         top page, policy, terms      pages_public
-- ``/mypage/opening`` (+ ``/email``, ``/sent``, ``/complete``, ``/done``)
-                                                         マイページ開設 (seekers)      pages_opening
+- ``/mypage/opening`` (+ ``/email``, ``/sent``, ``/complete``, ``/done``; ``?for=employer``)
+                                                         マイページ開設               pages_opening
+- ``/accounts/new`` … ``/done``, ``/mypage/seeker-application``
+                                                         アカウント登録・求職申込み      pages_account
+- ``/password-reset`` (+ ``/sent``, ``/complete``, ``/done``)  パスワード再設定         pages_password
 - ``/login``, ``/logout``                                 ログイン / ログアウト          pages_auth
 - ``/mypage``                                             マイページ トップ              pages_home
 - ``/jobs``, ``/jobs/{job_id}``                           求人検索, 求人票               pages_jobs
-- ``/static/…``                                           CSS (local files only)
+- ``/mypage/profile``, ``/favorites``, ``/saved-searches``, ``/recommendations``, ``/requests``,
+  ``/cancel``, ``/export``                                求職者マイページ    pages_seeker (+ _profile)
+- ``/jobs/{job_id}/apply``, ``/mypage/applications`` (+ ``/{id}``, ``/withdraw``, ``/letter``)
+                                                         応募・応募履歴・紹介状     pages_seeker_apply
+- ``/mypage/messages``, ``/notices``, ``/notifications``, ``/unread.json``, ``/events`` (live)
+                                                         メッセージ・お知らせ・通知     pages_messages
+- ``/employer/…``                                         求人者マイページ               pages_employer
+- ``/staff/…`` (seekers, employers, referrals, notices), ``/admin/maintenance``
+                                                         職員・管理者          pages_staff (+ _*)
+- ``/static/…``                                           CSS and live.js (local files only)
 - ``/healthz`` (alive), ``/readyz`` (sessions database and gateway reachable)
 
 Sessions live in this process's own database (``hataraku_web``); the browser holds only an
@@ -58,6 +70,9 @@ from web.settings import WebSettings
 
 log = structlog.get_logger()
 STATIC = Path(__file__).parent / "static"
+
+# asked by the page's script on its own, not by the person: not activity for the idle timeout
+BACKGROUND_PATHS = frozenset({"/mypage/events", "/mypage/unread.json"})
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -143,7 +158,8 @@ def _install_session_middleware(app: FastAPI, settings: WebSettings) -> None:
             return await call_next(request)
         web: Web = request.app.state.web
         incoming = request.cookies.get(settings.session_cookie)
-        session = await web.sessions.load(incoming) or web.sessions.fresh()
+        touch = request.url.path not in BACKGROUND_PATHS
+        session = await web.sessions.load(incoming, touch=touch) or web.sessions.fresh()
         request.state.session = session
         request.state.clear_cookie = False
         response = await call_next(request)

@@ -151,7 +151,7 @@ async def render(
         logged_in=session.logged_in,
         role=role,
         status=await web.status.current(),
-        unread=await _unread(request, role),
+        unread=await unread_counts(request, role),
         helpdesk={
             "phone": web.settings.helpdesk_phone,
             "hours": web.settings.helpdesk_hours,
@@ -162,7 +162,7 @@ async def render(
     return HTMLResponse(html, status_code=status)
 
 
-async def _unread(request: Request, role: str | None) -> dict[str, int] | None:
+async def unread_counts(request: Request, role: str | None) -> dict[str, int] | None:
     """Unread counts for the header badge of seekers and employers (None when unavailable: the
     page still renders)."""
     if role not in ("seeker", "employer"):
@@ -176,5 +176,6 @@ async def _unread(request: Request, role: str | None) -> dict[str, int] | None:
     if not isinstance(counts, dict):
         return None
     out = {k: int(counts.get(k) or 0) for k in ("messages", "notices", "notifications")}
-    out["total"] = sum(out.values())
+    # every user message and notice also makes a notification: the badge counts each once
+    out["total"] = max(out["notifications"], out["messages"] + out["notices"])
     return out

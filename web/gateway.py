@@ -65,9 +65,10 @@ class Gateway:
         token: str | None = None,
         json: Any = None,
         params: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """The JSON answer (None for 204); raises ApiError for any 4xx/5xx."""
-        headers = {}
+        headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
         rid = context.correlation_id.get()
@@ -86,11 +87,11 @@ class Gateway:
         if resp.status_code == 204:
             return None
         if resp.status_code >= 400:
-            raise _problem(resp)
+            raise problem(resp)
         return resp.json()
 
 
-def _problem(resp: httpx.Response) -> ApiError:
+def problem(resp: httpx.Response) -> ApiError:
     try:
         body = resp.json()
     except ValueError:

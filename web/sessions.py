@@ -70,7 +70,10 @@ class SessionStore:
             new=True,
         )
 
-    async def load(self, session_id: str | None) -> Session | None:
+    async def load(self, session_id: str | None, *, touch: bool = True) -> Session | None:
+        """The stored session, or None (unknown, expired, idle too long). ``touch``: this request
+        counts as activity (a page's background refresh of counts or its event stream does not,
+        so that an open tab alone never keeps a session alive)."""
         if not session_id or len(session_id) > 100:
             return None
         doc = await self.col.find_one({"_id": _key(session_id)})
@@ -89,7 +92,7 @@ class SessionStore:
             tokens=doc.get("tokens"),
             data=doc.get("data") or {},
         )
-        if now - session.seen_at > timedelta(seconds=60):
+        if touch and now - session.seen_at > timedelta(seconds=60):
             session.seen_at = now
             await self.col.update_one({"_id": session.key}, {"$set": {"seen_at": now}})
         return session

@@ -312,7 +312,7 @@ async def test_an_employer_finds_a_public_profile_and_sends_a_direct_request(
 
     # one card a page (PAGE_SIZE=1): walk the pages until this test's seeker shows up
     item = None
-    deadline = asyncio.get_running_loop().time() + 60
+    deadline = asyncio.get_running_loop().time() + 120  # the profile's projection
     while item is None:
         await page.goto(search_url)
         while True:

@@ -6,6 +6,7 @@ POSTs refused; no horizontal scroll at 360 px; screenshots at 360×740 and 1280�
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -177,19 +178,17 @@ async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
 
     # the access token expires: the next page refreshes it on the server, unseen
     db: Any = MongoClient(MONGODB_URL)[f"t{RUN_ID}_web"]
-    sessions = [d for d in db.sessions.find({}) if d.get("tokens")]
-    assert sessions
-    for doc in sessions:
-        db.sessions.update_one(
-            {"_id": doc["_id"]},
-            {"$set": {"tokens.expires_at": datetime.now(UTC) - timedelta(minutes=1)}},
-        )
+    key = hashlib.sha256(session_cookie["value"].encode()).hexdigest()  # stored by hash
+    mine = db.sessions.find_one({"_id": key})
+    assert mine and mine.get("tokens")
+    db.sessions.update_one(
+        {"_id": key}, {"$set": {"tokens.expires_at": datetime.now(UTC) - timedelta(minutes=1)}}
+    )
     await page.reload()
     assert await page.inner_text("#seeker-number") == world["seeker"]["seeker_number"]
-    after = [d for d in db.sessions.find({}) if d.get("tokens")]
-    assert {d["tokens"]["refresh"] for d in after}.isdisjoint(
-        {d["tokens"]["refresh"] for d in sessions}
-    )
+    after = db.sessions.find_one({"_id": key})
+    assert after["tokens"]["refresh"] != mine["tokens"]["refresh"]
+    assert after["tokens"]["expires_at"].replace(tzinfo=UTC) > datetime.now(UTC)
 
     # search with a full-width keyword, Tokyo, full-time; one result a page (PAGE_SIZE=1)
     await page.get_by_role("link", name="求人検索").first.click()
@@ -214,7 +213,7 @@ async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
     assert "ログアウトしました" in await page.inner_text("main")
     await page.goto(site.url + "/mypage")
     assert "/login" in page.url
-    assert not [d for d in db.sessions.find({}) if d.get("tokens")]
+    assert db.sessions.find_one({"_id": key}) is None  # the session is gone, tokens and all
 
     # desktop screenshots of the public pages
     desk = await new_context(browser, DESKTOP)
