@@ -199,7 +199,7 @@ def banner(demo: list[str]) -> None:
     lines = [
         "",
         "Hataraku is running.",
-        "  web My Page            http://127.0.0.1:8000/  (求職者マイページ: opening, login, job search)",
+        "  web My Page            http://127.0.0.1:8000/  (seekers, employers at /employer, staff at /staff, admin at /admin/maintenance)",
         "  gateway (public API)   http://127.0.0.1:8000/api/  — API docs: http://127.0.0.1:8000/api/docs",
         "  status                 http://127.0.0.1:8000/api/v1/status",
         *[

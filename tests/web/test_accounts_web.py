@@ -198,3 +198,34 @@ async def test_an_account_first_then_an_online_seeker_application(
     await page.wait_for_url(re.compile(r"/mypage\?applied=1$"))
     assert "仮登録" in await page.inner_text("main")
     await context.close()
+
+
+async def test_keyboard_only_login_with_a_visible_focus(site: WebSite, browser, system, gw) -> None:
+    _, staff = await new_staff(system, gw)
+    seeker = await new_seeker(gw, staff)
+    await open_my_page(system, gw, seeker)
+    context = await new_context(browser)
+    page = await context.new_page()
+    await page.goto(site.url + "/login")
+    # the first Tab reaches the skip link, which moves to the main content
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "本文へ移動"
+    await page.keyboard.press("Enter")
+    focused = "document.activeElement.id"
+    for _ in range(20):  # on to the e-mail field, by keyboard only
+        await page.keyboard.press("Tab")
+        if await page.evaluate(focused) == "email":
+            break
+    assert await page.evaluate(focused) == "email"
+    # the focus is visible: an outline of at least 2 px
+    outline = await page.evaluate(
+        "parseFloat(getComputedStyle(document.activeElement).outlineWidth)"
+    )
+    assert outline >= 2
+    await page.keyboard.type(seeker["email"])
+    await page.keyboard.press("Tab")
+    assert await page.evaluate(focused) == "password"
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/mypage$"))
+    await context.close()

@@ -38,15 +38,19 @@ pytestmark = pytest.mark.e2e
 WAIT_MS = 45_000
 
 
-async def until(check: Callable[[], Awaitable[Any]], timeout: float = 45) -> Any:
+LAST_SEEN: dict[str, Any] = {}
+
+
+async def until(check: Callable[[], Awaitable[Any]], timeout: float = 90) -> Any:
     """Poll ``check`` until it returns something truthy (projections are eventually
-    consistent)."""
+    consistent; on FerretDB under a full test run, events can take tens of seconds)."""
     deadline = asyncio.get_running_loop().time() + timeout
+    LAST_SEEN.clear()
     while True:
         value = await check()
         if value:
             return value
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        assert asyncio.get_running_loop().time() < deadline, f"timed out; last seen {LAST_SEEN}"
         await asyncio.sleep(0.5)
 
 
@@ -389,4 +393,5 @@ async def test_the_event_stream_is_relayed_and_closed_with_the_browser(
 
 async def _when(call: Awaitable[Any], ok: Callable[[Any], Any]) -> Any:
     value = await call
+    LAST_SEEN["value"] = value
     return value if ok(value) else None

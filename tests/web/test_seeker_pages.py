@@ -293,6 +293,31 @@ async def test_a_seeker_uses_every_page_of_the_my_page(
     assert "リクエストを辞退しました" in await page.inner_text("main")
     assert "辞退済み" in await page.inner_text("#requests")
 
+    # another request, for a new posting: answered by applying (the application names it)
+    title_d = f"商品企画 {t}"
+    job_d = await post_job(gw, world["employer_auth"], posting(title=title_d))
+    resp = await until_ok(
+        lambda: gw.post(
+            "/api/v1/requests",
+            json={"seeker_id": seeker["seeker_id"], "job_id": job_d["job_id"],
+                  "message": f"企画職にご興味はありませんか。{t}"},
+            headers=world["employer_auth"],
+        )
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.text
+    request_id = resp.json()["request_id"]
+    await page.goto(site.url + "/mypage/requests")
+    await page.get_by_role("link", name=named("応募する", title_d)).click()
+    assert "からのリクエストに応募します" in await page.inner_text("#request-title")
+    assert await page.locator("#route-referral").count() == 0  # a request is answered directly
+    await apply_with_retry(page, "direct", "リクエストをいただき、企画職に挑戦したく応募します。")
+    assert "応募しました" in await page.inner_text("main")
+    mine = await gw.get("/api/v1/me/applications", headers=world["seeker_auth"])
+    answered = [a for a in mine.json()["items"] if a["job_id"] == job_d["job_id"]]
+    assert answered and answered[0].get("request_id") == request_id, answered
+    await page.goto(site.url + "/mypage/requests")
+    assert "この応募の状況を見る" in await page.inner_text("#requests")
+
     # export: the JSON of what is held, as a download
     await page.goto(site.url + "/mypage/export")
     await shot(page, site, "seeker-15-export")
