@@ -117,11 +117,13 @@ def test_infrastructure_versions_and_health(compose):
         assert services[name]["healthcheck"]["test"], name
 
 
-def test_web_is_optional(compose):
+def test_web_is_served_by_the_gateway(compose):
     web = compose["services"]["web"]
-    assert web["profiles"] == ["web"]
+    assert "profiles" not in web
     assert web["command"] == ["python", "-m", "web"]
     assert web["environment"]["HTTP_PORT"] == "8006"
+    assert web["environment"]["GATEWAY_URL"] == "http://gateway:8000"
+    assert compose["services"]["gateway"]["environment"]["WEB_URL"].endswith("http://web:8006}")
 
 
 def test_dockerfile_builds_from_the_lock_without_dev_tools():
