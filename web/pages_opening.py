@@ -5,15 +5,15 @@ matched) → auth key and password → done."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
-from web.deps import FormDep, SessionDep, Web, WebDep, field, render
+from web.deps import FormDep, SessionDep, WebDep, field, get_session, get_web, render
 from web.gateway import ApiError
 from web.reference import half_width, parse_date
-from web.sessions import Session
 
 router = APIRouter(prefix="/mypage/opening")
 
@@ -137,76 +137,76 @@ async def sent(request: Request, session: SessionDep) -> Response:
 @router.get("/complete", response_class=HTMLResponse)
 async def complete_page(request: Request, session: SessionDep) -> Response:
     values = {"email": session.data.get("opening_email", "")}
-    return await _complete_form(request, values=values, errors={}, error=None, status=200)
-
-
-async def _complete_form(
-    request: Request,
-    *,
-    values: dict[str, str],
-    errors: dict[str, list[str]],
-    error: str | None,
-    status: int,
-) -> Response:
     return await render(
-        request,
-        "opening_complete.html",
-        status=status,
-        rules=PASSWORD_RULES,
-        values=values,
-        errors=errors,
-        error=error,
+        request, "opening_complete.html", values=values, errors={}, error=None, rules=PASSWORD_RULES
     )
 
 
 @router.post("/complete", response_class=HTMLResponse)
 async def complete(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
+    return await redeem_key(
+        request,
+        form,
+        endpoint="/api/v1/mypage/opening/complete",
+        done="/mypage/opening/done",
+        forget=("opening_agreed", "opening_email", "opening_type"),
+        page={"rules": PASSWORD_RULES},
+    )
+
+
+async def redeem_key(
+    request: Request,
+    form: FormData,
+    *,
+    endpoint: str,
+    done: str,
+    forget: tuple[str, ...],
+    page: dict[str, Any],
+) -> Response:
+    """The auth key and a new password (opening, account, password reset): checked here first,
+    then sent to ``endpoint``; each failed password rule and a refused key are shown at their
+    fields, never the password. Success forgets the flow's ``forget`` keys, then → ``done``."""
+    web = get_web(request)
+    session = get_session(request)
     address = half_width(field(form, "email"))
     key = half_width(field(form, "auth_key"))
     password = str(form.get("password") or "")
-    confirm = str(form.get("password_confirm") or "")
     values = {"email": address, "auth_key": key}
     errors: dict[str, list[str]] = {}
+    error = None
     if not address:
         errors["email"] = ["メールアドレスを入力してください。"]
     if not key:
         errors["auth_key"] = ["メールに記載の認証キーを入力してください。"]
     if not password:
         errors["password"] = ["パスワードを入力してください。"]
-    elif password != confirm:
+    elif password != str(form.get("password_confirm") or ""):
         errors["password_confirm"] = ["確認用のパスワードが一致しません。"]
-    if errors:
-        return await _complete_form(request, values=values, errors=errors, error=None, status=400)
-    try:
-        await web.gateway.call(
-            "POST",
-            "/api/v1/mypage/opening/complete",
-            json={"email": address, "auth_key": key, "password": password},
-        )
-    except ApiError as exc:
-        return await _complete_form(
-            request,
-            values=values,
-            errors=_complete_errors(exc),
-            error=None if exc.code in KEY_CODES else exc.detail,
-            status=400,
-        )
-    await _forget_opening(web, session)
-    return RedirectResponse("/mypage/opening/done", status_code=303)
-
-
-def _complete_errors(exc: ApiError) -> dict[str, list[str]]:
-    errors = exc.field_errors()
-    if exc.code in KEY_CODES:
-        errors.setdefault("auth_key", [exc.detail])
-    return errors
-
-
-async def _forget_opening(web: Web, session: Session) -> None:
-    session.data.pop("opening_agreed", None)
-    session.data.pop("opening_email", None)
-    session.data.pop("opening_type", None)
-    await web.sessions.save(session)
+    if not errors:
+        try:
+            await web.gateway.call(
+                "POST", endpoint, json={"email": address, "auth_key": key, "password": password}
+            )
+        except ApiError as exc:
+            errors = exc.field_errors()
+            if exc.code in KEY_CODES:
+                errors.setdefault("auth_key", [exc.detail])
+            else:
+                error = exc.detail
+        else:
+            for name in forget:
+                session.data.pop(name, None)
+            await web.sessions.save(session)
+            return RedirectResponse(done, status_code=303)
+    return await render(
+        request,
+        "opening_complete.html",
+        status=400,
+        values=values,
+        errors=errors,
+        error=error,
+        **page,
+    )
 
 
 @router.get("/done", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.deps import FormDep, SessionDep, WebDep, field, render
 from web.gateway import ApiError
-from web.pages_opening import KEY_CODES, PASSWORD_RULES
+from web.pages_opening import PASSWORD_RULES, redeem_key
 from web.reference import half_width
 
 router = APIRouter(prefix="/password-reset")
@@ -70,46 +70,14 @@ async def complete_page(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/complete", response_class=HTMLResponse)
-async def complete(request: Request, form: FormDep, session: SessionDep, web: WebDep) -> Response:
-    address = half_width(field(form, "email"))
-    key = half_width(field(form, "auth_key"))
-    password = str(form.get("password") or "")
-    values = {"email": address, "auth_key": key}
-    errors: dict[str, list[str]] = {}
-    error = None
-    if not address:
-        errors["email"] = ["メールアドレスを入力してください。"]
-    if not key:
-        errors["auth_key"] = ["メールに記載の認証キーを入力してください。"]
-    if not password:
-        errors["password"] = ["パスワードを入力してください。"]
-    elif password != str(form.get("password_confirm") or ""):
-        errors["password_confirm"] = ["確認用のパスワードが一致しません。"]
-    if not errors:
-        try:
-            await web.gateway.call(
-                "POST",
-                "/api/v1/auth/password-reset/complete",
-                json={"email": address, "auth_key": key, "password": password},
-            )
-        except ApiError as exc:
-            errors = exc.field_errors()
-            if exc.code in KEY_CODES:
-                errors.setdefault("auth_key", [exc.detail])
-            else:
-                error = exc.detail
-        else:
-            session.data.pop("reset_email", None)
-            await web.sessions.save(session)
-            return RedirectResponse("/password-reset/done", status_code=303)
-    return await render(
+async def complete(request: Request, form: FormDep) -> Response:
+    return await redeem_key(
         request,
-        "opening_complete.html",
-        status=400,
-        values=values,
-        errors=errors,
-        error=error,
-        **COMPLETE,
+        form,
+        endpoint="/api/v1/auth/password-reset/complete",
+        done="/password-reset/done",
+        forget=("reset_email",),
+        page=COMPLETE,
     )
 
 

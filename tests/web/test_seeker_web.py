@@ -5,7 +5,6 @@ POSTs refused; no horizontal scroll at 360 px; screenshots at 360Ã—740 and 1280Ã
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import uuid
@@ -19,26 +18,19 @@ from pymongo import MongoClient
 from deploy.local.mailbox import wait_for_mail
 from tests.conftest import MONGODB_URL, RUN_ID
 from tests.web.conftest import DESKTOP, WebSite
-from tests.web.helpers import check_a11y, new_context, shot
+from tests.web.helpers import (
+    PASSWORD,
+    STAFF_PASSWORD,
+    check_a11y,
+    full_width,
+    new_context,
+    shot,
+    until_ok,
+)
 
 pytestmark = pytest.mark.e2e
 
-STAFF_PASSWORD = "Shokuin#2026"
-PASSWORD = "Hataraku-2026"
 BIRTH = "1992-07-15"
-
-
-def full_width(text: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
-
-
-async def until_ok(call: Any, timeout: float = 30) -> httpx.Response:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        resp = await call()
-        if resp.status_code < 300 or asyncio.get_running_loop().time() > deadline:
-            return resp
-        await asyncio.sleep(0.3)
 
 
 @pytest.fixture
