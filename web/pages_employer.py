@@ -88,14 +88,14 @@ ACTION_LABELS = {
     "hired": "採用とする",
     "rejected": "不採用とする",
 }
-# the employer's moves of the applications state machine (services/applications/domain.py)
-PROGRESS_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "applied": ("screening", "interview", "offered", "hired", "rejected"),
-    "referred": ("screening", "interview", "offered", "hired", "rejected"),
-    "screening": ("interview", "offered", "hired", "rejected"),
-    "interview": ("interview", "offered", "hired", "rejected"),
-    "offered": ("hired", "rejected"),
-}
+# the employer's moves, as the API offers them for an application (its ``next_actions``)
+PROGRESS_ACTIONS = ("screening", "interview", "offered", "hired", "rejected")
+
+
+def _moves(app: dict[str, Any]) -> tuple[str, ...]:
+    offered = app.get("next_actions") or []
+    return tuple(a for a in offered if a in PROGRESS_ACTIONS)
+
 
 POSTING_LABELS = {
     "title": "職種（求人のタイトル）",
@@ -533,7 +533,7 @@ async def _application_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    moves = PROGRESS_TRANSITIONS.get(str(app.get("status")), ())
+    moves = _moves(app)
     choices = [
         (m, "面接日時・場所を変更する" if m == app.get("status") else ACTION_LABELS[m])
         for m in moves
@@ -638,7 +638,7 @@ async def change_status(
 ) -> Response:
     path = f"/api/v1/applications/{_id(application_id, '応募')}"
     app = await api(request, "GET", path)
-    moves = PROGRESS_TRANSITIONS.get(str(app.get("status")), ())
+    moves = _moves(app)
     body, values, errors = _parse_status(form, moves)
     if errors:
         return await _application_page(request, web, app, values=values, errors=errors, status=400)

@@ -124,6 +124,14 @@ def next_status(status: str, action: str) -> Status:
     return target
 
 
+def next_actions(status: str, role: str) -> list[Action]:
+    """The actions ``role`` may take from ``status`` (for clients: which buttons to offer)."""
+    allowed = {"staff", "admin"} if role in ("staff", "admin") else {role}
+    return [
+        action for action in ACTIONS if (status, action) in TRANSITIONS and ACTORS[action] & allowed
+    ]
+
+
 def is_final(status: str) -> bool:
     return status in FINAL
 

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.applications.domain import Status, clean_text
+from services.applications.domain import Action, Status, clean_text
 
 ID = r"^[0-9a-f]{32}$"
 CURSOR = r"^\d{14}-[0-9a-f]{32}$"
@@ -193,6 +193,11 @@ class ApplicationOut(BaseModel):
     decline_reason: str | None = None
     withdrawn_reason: str | None = None
     posting_notice: PostingNotice | None = None
+    next_actions: list[Action] = Field(
+        default_factory=list,
+        description="what the caller may do next from this status (the state machine's moves "
+        "for the caller's role): e.g. screening, interview, offered, hired, rejected, withdraw",
+    )
     posting: dict[str, Any] | None = Field(
         default=None, description="snapshot of the revision applied to (seeker, staff)"
     )

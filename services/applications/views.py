@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any, Literal
 
-from services.applications.domain import seeker_state
+from services.applications.domain import next_actions, seeker_state
 from services.applications.repository import Doc
 
 Audience = Literal["seeker", "employer", "staff"]
@@ -89,6 +89,7 @@ def application(app: Doc, audience: Audience, seeker: Doc | None = None) -> Doc:
         "decline_reason": app.get("decline_reason"),
         "withdrawn_reason": app.get("withdrawn_reason"),
         "posting_notice": app.get("posting_notice"),
+        "next_actions": next_actions(app["status"], audience),
     }
     if referral:
         out["referral"] = {

@@ -13,6 +13,7 @@ from services.applications.domain import (
     STATUSES,
     InvalidTransition,
     clean_text,
+    next_actions,
     next_status,
     posting_state,
     seeker_state,
@@ -134,3 +135,17 @@ def test_a_posting_past_its_last_day_is_expired_before_the_event() -> None:
     assert posting_state({"status": "open", "valid_until": "2026-11-24"}, today) == "open"
     assert posting_state({"status": "open", "valid_until": "2026-11-23"}, today) == "expired"
     assert posting_state({"status": "closed", "valid_until": "2027-01-31"}, today) == "closed"
+
+
+def test_next_actions_are_the_moves_the_role_may_take() -> None:
+    assert next_actions("applied", "employer") == [
+        "screening", "interview", "offered", "hired", "rejected"
+    ]  # fmt: skip
+    assert next_actions("interview", "employer") == ["interview", "offered", "hired", "rejected"]
+    assert next_actions("referral_requested", "employer") == []
+    assert next_actions("referral_requested", "staff") == ["issue_referral", "decline_referral"]
+    assert next_actions("referral_requested", "admin") == ["issue_referral", "decline_referral"]
+    assert next_actions("screening", "seeker") == ["withdraw"]
+    for final in ("hired", "rejected", "withdrawn", "declined"):
+        for role in ("seeker", "employer", "staff"):
+            assert next_actions(final, role) == []
