@@ -34,6 +34,7 @@ from pymongo import MongoClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import tests.conftest  # noqa: E402, F401  (tests.system is imported through it)
 from deploy.local.mailbox import wait_for_mail  # noqa: E402
 from deploy.local.mailsink import EmlWriter  # noqa: E402
 from tests.system import SERVICES, System, free_port  # noqa: E402
