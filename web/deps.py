@@ -4,10 +4,11 @@ and the login requirement."""
 from __future__ import annotations
 
 import hmac
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -123,6 +124,27 @@ AdminOnly = Annotated[Session, _require("admin")]
 def login_url(next_path: str, *, expired: bool = False) -> str:
     url = f"/login?next={quote(next_path, safe='/')}"
     return url + "&expired=1" if expired else url
+
+
+ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+
+
+def segment(value: str, what: str = "ページ") -> str:
+    """An id taken from the URL, before it goes into an API path: only id characters (so that
+    no input reaches another path), or a 404 「お探しの{what}は見つかりませんでした。」."""
+    if not value or len(value) > 100 or not all(c in ID_CHARS for c in value):
+        raise ApiError(404, "not_found", f"お探しの{what}は見つかりませんでした。")
+    return value
+
+
+def next_page_url(path: str, result: dict[str, Any] | None, **query: Any) -> str | None:
+    """The link to the next page of a cursor-paged API list, keeping the list's conditions
+    (empty ones dropped); None on the last page."""
+    cursor = (result or {}).get("next_cursor")
+    if not cursor:
+        return None
+    kept = {k: v for k, v in query.items() if v not in (None, "", [])}
+    return f"{path}?{urlencode({**kept, 'cursor': cursor}, doseq=True)}"
 
 
 def field(form: FormData, name: str) -> str:

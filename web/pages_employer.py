@@ -31,8 +31,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from web.auth import api
-from web.deps import EmployerOnly, FormDep, Web, WebDep, field, render
+from web.deps import EmployerOnly, FormDep, Web, WebDep, field, next_page_url, render, segment
 from web.gateway import ApiError
+from web.letters import letter_page
 from web.reference import (
     EMPLOYMENT_TYPE_NAMES,
     JST,
@@ -138,13 +139,6 @@ _occupations: list[tuple[str, str]] = []
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _id(value: str, what: str = "ページ") -> str:
-    """An id from the URL, before it goes into an API path: 32 hex digits or a 404."""
-    if not ID.match(value or ""):
-        raise ApiError(404, "not_found", f"お探しの{what}は見つかりませんでした。")
-    return value
-
-
 def _employer_id(session: Session) -> str:
     return str((session.data.get("me") or {}).get("employer_id") or "")
 
@@ -177,7 +171,7 @@ def occupation_groups(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 
 async def _own_posting(request: Request, session: Session, job_id: str) -> dict[str, Any]:
-    job: dict[str, Any] = await api(request, "GET", f"/api/v1/jobs/{_id(job_id, '求人')}")
+    job: dict[str, Any] = await api(request, "GET", f"/api/v1/jobs/{segment(job_id, '求人')}")
     if job.get("employer_id") != _employer_id(session):
         raise ApiError(404, "not_found", "お探しの求人は見つかりませんでした。")
     return job
@@ -235,9 +229,7 @@ async def jobs(
     if cursor:
         params["cursor"] = cursor
     page = await api(request, "GET", "/api/v1/jobs/mine", params=params)
-    next_url = None
-    if page.get("next_cursor"):
-        next_url = "/employer/jobs?" + urlencode({"cursor": page["next_cursor"]})
+    next_url = next_page_url("/employer/jobs", page)
     return await render(
         request,
         "employer_jobs.html",
@@ -478,10 +470,7 @@ async def _applicants(
         params["cursor"] = cursor
     page = await api(request, "GET", "/api/v1/employer/applications", params=params)
     base = f"/employer/jobs/{job['job_id']}/applicants" if job else "/employer/applicants"
-    next_url = None
-    if page.get("next_cursor"):
-        query = {"status": state} if state else {}
-        next_url = base + "?" + urlencode({**query, "cursor": page["next_cursor"]})
+    next_url = next_page_url(base, page, status=state)
     return await render(
         request,
         "employer_applicants.html",
@@ -564,7 +553,7 @@ async def application_page(
     application_id: str,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    app = await api(request, "GET", f"/api/v1/applications/{_id(application_id, '応募')}")
+    app = await api(request, "GET", f"/api/v1/applications/{segment(application_id, '応募')}")
     return await _application_page(request, web, app, values={}, errors={}, notice=_notice(done))
 
 
@@ -636,7 +625,7 @@ def _parse_status(
 async def change_status(
     request: Request, session: EmployerOnly, form: FormDep, web: WebDep, application_id: str
 ) -> Response:
-    path = f"/api/v1/applications/{_id(application_id, '応募')}"
+    path = f"/api/v1/applications/{segment(application_id, '応募')}"
     app = await api(request, "GET", path)
     moves = _moves(app)
     body, values, errors = _parse_status(form, moves)
@@ -662,16 +651,13 @@ async def change_status(
 
 @router.get("/applications/{application_id}/letter", response_class=HTMLResponse)
 async def letter(request: Request, session: EmployerOnly, application_id: str) -> Response:
-    path = f"/api/v1/applications/{_id(application_id, '応募')}/referral-letter"
-    doc = await api(request, "GET", path)
-    posting = doc.get("posting") or {}
-    return await render(
+    app_id = segment(application_id, "応募")
+    return await letter_page(
         request,
-        "employer_letter.html",
-        forms=False,
-        letter=doc,
-        posting=posting,
-        employment_type=EMPLOYMENT_TYPE_NAMES.get(str(posting.get("employment_type")), ""),
+        app_id,
+        back=f"/employer/applications/{app_id}",
+        back_label="応募の詳細に戻る",
+        statuses=APPLICATION_STATUS,
     )
 
 
@@ -716,10 +702,7 @@ async def seekers(
             if exc.status >= 500 or exc.code == "maintenance":
                 raise
             errors, error = _api_field_errors(exc), exc.detail
-    next_url = None
-    if page and page.get("next_cursor"):
-        query = {k: v for k, v in conditions.items() if v}
-        next_url = "/employer/seekers?" + urlencode({**query, "cursor": page["next_cursor"]})
+    next_url = next_page_url("/employer/seekers", page, **conditions)
     return await render(
         request,
         "employer_seekers.html",
@@ -794,7 +777,7 @@ async def request_page(
     seeker_id: str,
     job_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    seeker_id = _id(seeker_id, "求職者")
+    seeker_id = segment(seeker_id, "求職者")
     return await _request_form(request, seeker_id, values={"job_id": job_id}, errors={})
 
 
@@ -802,7 +785,7 @@ async def request_page(
 async def send_request(
     request: Request, session: EmployerOnly, form: FormDep, seeker_id: str
 ) -> Response:
-    seeker_id = _id(seeker_id, "求職者")
+    seeker_id = segment(seeker_id, "求職者")
     job_id = field(form, "job_id")
     message = str(form.get("message") or "").strip()
     values = {"job_id": job_id, "message": message}
@@ -864,10 +847,7 @@ async def sent_requests(
     if cursor:
         params["cursor"] = cursor
     page = await api(request, "GET", "/api/v1/employer/requests", params=params)
-    next_url = None
-    if page.get("next_cursor"):
-        query = {"job_id": job["job_id"]} if job else {}
-        next_url = "/employer/requests?" + urlencode({**query, "cursor": page["next_cursor"]})
+    next_url = next_page_url("/employer/requests", page, job_id=job["job_id"] if job else None)
     return await render(
         request,
         "employer_requests.html",

@@ -18,7 +18,6 @@ into a search link (``search_url``) and described in Japanese (``describe``)."""
 from __future__ import annotations
 
 import re
-import string
 import time
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode
@@ -27,11 +26,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.auth import api
-from web.deps import SessionDep, WebDep, render, role_of
+from web.deps import SessionDep, WebDep, render, role_of, segment
 from web.gateway import ApiError
 from web.reference import EMPLOYMENT_TYPE_NAMES, PREFECTURE_CODES, PREFECTURES, half_width
 
-ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 OCCUPATIONS_TTL = 3600.0
 
 WAGE_UNIT_CHOICES = [("monthly", "月給"), ("daily", "日給"), ("hourly", "時給")]
@@ -282,7 +280,7 @@ async def search(
 
 @router.get("/{job_id}", response_class=HTMLResponse)
 async def posting(request: Request, web: WebDep, session: SessionDep, job_id: str) -> Response:
-    job = await web.gateway.call("GET", f"/api/v1/jobs/{_segment(job_id)}")
+    job = await web.gateway.call("GET", f"/api/v1/jobs/{segment(job_id, '求人')}")
     seeker = session.logged_in and role_of(session) == "seeker"
     favorite = await is_favorite(request, job["job_id"]) if seeker else False
     return await render(
@@ -298,9 +296,10 @@ async def posting(request: Request, web: WebDep, session: SessionDep, job_id: st
 
 
 async def is_favorite(request: Request, job_id: str) -> bool:
-    """Whether the posting is among the seeker's favourites (at most 200: two pages)."""
+    """Whether the posting is among the seeker's favourites (the API keeps at most 200: two
+    pages of 100; it has no single-favourite read)."""
     cursor = None
-    for _ in range(3):
+    for _ in range(2):
         params: dict[str, Any] = {"limit": 100}
         if cursor:
             params["cursor"] = cursor
@@ -311,15 +310,3 @@ async def is_favorite(request: Request, job_id: str) -> bool:
         if not cursor:
             return False
     return False
-
-
-def path_id(value: str, detail: str = "お探しのページは見つかりませんでした。") -> str:
-    """An id taken from the URL, before it goes into an API path: only id characters."""
-    if not value or len(value) > 64 or not all(c in ID_CHARS for c in value):
-        raise ApiError(404, "not_found", detail)
-    return value
-
-
-def _segment(value: str) -> str:
-    """A path segment of the API: only id characters, so that no input reaches another path."""
-    return path_id(value, "お探しの求人は見つかりませんでした。")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import string
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -49,8 +48,10 @@ from web.deps import (
     WebDep,
     field,
     get_session,
+    next_page_url,
     render,
     role_of,
+    segment,
     unread_counts,
 )
 from web.gateway import ApiError
@@ -58,7 +59,6 @@ from web.gateway import ApiError
 log = structlog.get_logger()
 router = APIRouter(prefix="/mypage")
 
-ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 # the messaging service's limit (services/messaging settings message_max_chars; the API's schema
 # says "≤ 2000 characters")
 MESSAGE_MAX_CHARS = 2000
@@ -78,13 +78,6 @@ LABELS = {"body": "本文"}
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _segment(value: str, what: str = "ページ") -> str:
-    """A path segment of the API: only id characters, so that no input reaches another path."""
-    if not value or len(value) > 100 or not all(c in ID_CHARS for c in value):
-        raise ApiError(404, "not_found", f"お探しの{what}は見つかりませんでした。")
-    return value
 
 
 def _headers(token: str, **extra: str) -> dict[str, str]:
@@ -160,7 +153,7 @@ async def _read_notifications_of(request: Request, conversation_id: str) -> None
         for item in page.get("items") or []:
             web_link = str((item.get("link") or {}).get("web") or "")
             if item.get("type") == "message" and web_link.endswith("/" + conversation_id):
-                nid = _segment(str(item.get("notification_id") or ""))
+                nid = segment(str(item.get("notification_id") or ""))
                 await api(request, "POST", f"/api/v1/me/notifications/{nid}/read")
     except ApiError as exc:
         if exc.code == "maintenance":
@@ -186,13 +179,12 @@ async def conversations(
         {**c, "counterpart_label": _counterpart(c), "id": c["conversation_id"]}
         for c in result.get("items") or []
     ]
-    next_cursor = result.get("next_cursor")
     return await render(
         request,
         "msg_list.html",
         forms=False,
         items=items,
-        next_url=f"/mypage/messages?cursor={next_cursor}" if next_cursor else None,
+        next_url=next_page_url("/mypage/messages", result),
         paged=bool(cursor),
     )
 
@@ -208,7 +200,7 @@ async def _conversation_page(
     status: int = 200,
     sent: bool = False,
 ) -> Response:
-    cid = _segment(conversation_id, "メッセージ")
+    cid = segment(conversation_id, "メッセージ")
     try:
         conversation = await api(request, "GET", f"/api/v1/conversations/{cid}")
         params: dict[str, Any] = {"limit": MESSAGES_PER_PAGE}
@@ -261,7 +253,7 @@ async def conversation(
 async def send(
     request: Request, conversation_id: str, session: SeekerOrEmployer, form: FormDep
 ) -> Response:
-    cid = _segment(conversation_id, "メッセージ")
+    cid = segment(conversation_id, "メッセージ")
     raw = form.get("body")
     body = raw.strip() if isinstance(raw, str) else ""
     key = field(form, "idempotency_key")
@@ -295,7 +287,7 @@ async def send(
             status=exc.status,
         )
     log.info("web.messages.sent", conversation_id=cid)
-    anchor = _segment(str(sent.get("message_id") or ""), "メッセージ")
+    anchor = segment(str(sent.get("message_id") or ""), "メッセージ")
     return RedirectResponse(f"/mypage/messages/{cid}?sent=1#m-{anchor}", status_code=303)
 
 
@@ -313,20 +305,19 @@ async def notices(
     if cursor:
         params["cursor"] = cursor
     result = await api(request, "GET", "/api/v1/me/notices", params=params)
-    next_cursor = result.get("next_cursor")
     return await render(
         request,
         "msg_notices.html",
         forms=False,
         items=result.get("items") or [],
-        next_url=f"/mypage/notices?cursor={next_cursor}" if next_cursor else None,
+        next_url=next_page_url("/mypage/notices", result),
         paged=bool(cursor),
     )
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
 async def notice(request: Request, notice_id: str, session: SeekerOnly) -> Response:
-    nid = _segment(notice_id, "お知らせ")
+    nid = segment(notice_id, "お知らせ")
     item = await api(request, "GET", f"/api/v1/me/notices/{nid}")
     if not item.get("read"):
         item = await api(request, "POST", f"/api/v1/me/notices/{nid}/read")
@@ -350,12 +341,11 @@ async def notifications(
     result = await api(request, "GET", "/api/v1/me/notifications", params=params)
     role = role_of(session)
     items = [{**n, "href": _link(n, role)} for n in result.get("items") or []]
-    next_cursor = result.get("next_cursor")
     return await render(
         request,
         "msg_notifications.html",
         items=items,
-        next_url=f"/mypage/notifications?cursor={next_cursor}" if next_cursor else None,
+        next_url=next_page_url("/mypage/notifications", result),
         paged=bool(cursor),
         done=done if done in ("all", "one") else "",
     )
@@ -371,7 +361,7 @@ async def read_all(request: Request, session: SeekerOrEmployer, form: FormDep) -
 async def read_one(
     request: Request, notification_id: str, session: SeekerOrEmployer, form: FormDep
 ) -> Response:
-    nid = _segment(notification_id, "通知")
+    nid = segment(notification_id, "通知")
     await api(request, "POST", f"/api/v1/me/notifications/{nid}/read")
     return RedirectResponse("/mypage/notifications?done=one", status_code=303)
 

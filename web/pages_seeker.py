@@ -29,12 +29,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web import pages_seeker_apply, pages_seeker_profile
 from web.auth import api
-from web.deps import FormDep, SeekerOnly, field, render
+from web.deps import FormDep, SeekerOnly, field, render, segment
 from web.gateway import ApiError
 from web.pages_jobs import (
     describe,
     occupation_list,
-    path_id,
     read_conditions,
     saved_conditions,
     search_url,
@@ -73,7 +72,7 @@ async def favorites(request: Request, session: SeekerOnly, cursor: Cursor = "") 
 async def add_favorite(
     request: Request, session: SeekerOnly, form: FormDep, job_id: str
 ) -> Response:
-    job_id = path_id(job_id, "お探しの求人は見つかりませんでした。")
+    job_id = segment(job_id, "求人")
     await api(request, "PUT", f"/api/v1/me/favorites/{job_id}")
     back = back_path(field(form, "back"), "/mypage/favorites")
     return RedirectResponse(with_done(back, "favorite_added"), status_code=303)
@@ -83,7 +82,7 @@ async def add_favorite(
 async def remove_favorite(
     request: Request, session: SeekerOnly, form: FormDep, job_id: str
 ) -> Response:
-    job_id = path_id(job_id, "お探しの求人は見つかりませんでした。")
+    job_id = segment(job_id, "求人")
     await api(request, "DELETE", f"/api/v1/me/favorites/{job_id}")
     back = back_path(field(form, "back"), "/mypage/favorites")
     return RedirectResponse(with_done(back, "favorite_removed"), status_code=303)
@@ -155,7 +154,7 @@ async def save_search(request: Request, session: SeekerOnly, form: FormDep) -> R
 async def delete_saved_search(
     request: Request, session: SeekerOnly, form: FormDep, saved_search_id: str
 ) -> Response:
-    sid = path_id(saved_search_id, "お探しの検索条件は見つかりませんでした。")
+    sid = segment(saved_search_id, "検索条件")
     await api(request, "DELETE", f"/api/v1/me/saved-searches/{sid}")
     return RedirectResponse("/mypage/saved-searches?done=search_deleted", status_code=303)
 
@@ -190,7 +189,7 @@ async def recommendations(request: Request, session: SeekerOnly, cursor: Cursor 
 async def dismiss_recommendation(
     request: Request, session: SeekerOnly, form: FormDep, recommendation_id: str
 ) -> Response:
-    rid = path_id(recommendation_id, "お探しのおすすめ求人は見つかりませんでした。")
+    rid = segment(recommendation_id, "おすすめ求人")
     await api(request, "POST", f"/api/v1/me/recommendations/{rid}/dismiss")
     return RedirectResponse("/mypage/recommendations?done=dismissed", status_code=303)
 

@@ -26,9 +26,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import api
-from web.deps import FormDep, SeekerOnly, field, get_web, render
+from web.deps import FormDep, SeekerOnly, field, get_web, render, segment
 from web.gateway import ApiError
-from web.pages_jobs import _segment, path_id
+from web.letters import PRINT_HINT, letter_page
 from web.reference import EMPLOYMENT_TYPE_NAMES
 from web.seeker_kit import (
     APPLICATION_STATUS,
@@ -104,14 +104,14 @@ async def apply_page(
     job_id: str,
     request_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    job = await get_web(request).gateway.call("GET", f"/api/v1/jobs/{_segment(job_id)}")
+    job = await get_web(request).gateway.call("GET", f"/api/v1/jobs/{segment(job_id, '求人')}")
     item = await _request_of(request, request_id, job["job_id"])
     return await _apply_form(request, job=job, item=item, values={}, errors={})
 
 
 @router.post("/jobs/{job_id}/apply", response_class=HTMLResponse)
 async def apply(request: Request, session: SeekerOnly, form: FormDep, job_id: str) -> Response:
-    job = await get_web(request).gateway.call("GET", f"/api/v1/jobs/{_segment(job_id)}")
+    job = await get_web(request).gateway.call("GET", f"/api/v1/jobs/{segment(job_id, '求人')}")
     item = await _request_of(request, field(form, "request_id"), job["job_id"])
     route = field(form, "route")
     motivation = str(form.get("motivation") or "").replace("\r\n", "\n").strip()
@@ -149,7 +149,7 @@ async def apply(request: Request, session: SeekerOnly, form: FormDep, job_id: st
             code=exc.code,
             status=exc.status if exc.status in (400, 404, 409, 422) else 400,
         )
-    app_id = path_id(str(created["application_id"]), NOT_FOUND)
+    app_id = segment(str(created["application_id"]), "応募")
     return RedirectResponse(f"/mypage/applications/{app_id}?done=applied", status_code=303)
 
 
@@ -174,7 +174,7 @@ async def applications(
 
 async def _own_application(request: Request, session: Session, application_id: str) -> Any:
     """The seeker's own application (the API answers 404 for anyone else's; checked here too)."""
-    app_id = path_id(application_id, NOT_FOUND)
+    app_id = segment(application_id, "応募")
     application = await api(request, "GET", f"/api/v1/applications/{app_id}")
     own = (session.data.get("me") or {}).get("seeker_id")
     if own and application.get("seeker_id") != own:
@@ -252,21 +252,14 @@ async def withdraw(
 
 @router.get("/mypage/applications/{application_id}/letter", response_class=HTMLResponse)
 async def letter(request: Request, session: SeekerOnly, application_id: str) -> Response:
-    item = await _own_application(request, session, application_id)
-    if not item.get("referral"):
-        raise ApiError(404, "not_found", "この応募の紹介状はまだ発行されていません。")
-    data = await api(
-        request, "GET", f"/api/v1/applications/{item['application_id']}/referral-letter"
-    )
+    app_id = segment(application_id, "応募")
     me = await api(request, "GET", "/api/v1/me")
-    posting = data.get("posting") or {}
-    return await render(
+    return await letter_page(
         request,
-        "seeker_letter.html",
-        forms=False,
-        letter=data,
-        posting=posting,
+        app_id,
+        back=f"/mypage/applications/{app_id}",
+        back_label="応募の状況に戻る",
+        statuses=APPLICATION_STATUS,
         name=me.get("name"),
-        employment_type=EMPLOYMENT_TYPE_NAMES.get(posting.get("employment_type", ""), ""),
-        status_name=APPLICATION_STATUS.get(data.get("status", ""), ""),
+        hint=PRINT_HINT + "面接のときにお持ちください。",
     )

@@ -25,9 +25,9 @@ from starlette.datastructures import FormData
 
 from web import pages_staff_admin, pages_staff_notices, pages_staff_referrals, pages_staff_seekers
 from web.auth import api
-from web.deps import FormDep, StaffOnly, WebDep, field, render
+from web.deps import FormDep, StaffOnly, WebDep, field, render, segment
 from web.gateway import ApiError
-from web.pages_staff_common import Errors, form_errors, is_admin, office_of, segment
+from web.pages_staff_common import Errors, form_errors, is_admin, office_of
 from web.reference import EMPLOYMENT_TYPE_NAMES, PREFECTURE_CODES, half_width, parse_date
 
 router = APIRouter()

@@ -3,23 +3,13 @@ and the office of the logged-in staff member."""
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable, Mapping
 
 from web.deps import role_of
 from web.gateway import ApiError
 from web.sessions import Session
 
-ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
-
 Errors = dict[str, list[str]]
-
-
-def segment(value: str, what: str = "お探しの情報") -> str:
-    """A path segment of the API: only id characters, so that no input reaches another path."""
-    if not value or len(value) > 64 or not all(c in ID_CHARS for c in value):
-        raise ApiError(404, "not_found", f"{what}は見つかりませんでした。")
-    return value
 
 
 def form_errors(

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import api
-from web.deps import FormDep, StaffOnly, WebDep, field, render
+from web.deps import FormDep, StaffOnly, WebDep, field, next_page_url, render
 from web.gateway import ApiError
 from web.pages_staff_common import Errors, done_message, form_errors, is_admin, office_of
 from web.reference import half_width
@@ -184,9 +183,7 @@ async def published(
     if cursor:
         params["cursor"] = cursor
     result = await api(request, "GET", "/api/v1/staff/notices", params=params)
-    next_url = None
-    if result.get("next_cursor"):
-        next_url = "/staff/notices?" + urlencode({"cursor": result["next_cursor"]})
+    next_url = next_page_url("/staff/notices", result)
     return await render(
         request,
         "staff_notices.html",

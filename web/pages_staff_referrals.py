@@ -13,15 +13,15 @@ Routes:
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import api
-from web.deps import FormDep, StaffOnly, WebDep, field, render
+from web.deps import FormDep, StaffOnly, WebDep, field, next_page_url, render, segment
 from web.gateway import ApiError
-from web.pages_staff_common import Errors, done_message, form_errors, is_admin, segment
+from web.letters import letter_page
+from web.pages_staff_common import Errors, done_message, form_errors, is_admin
 from web.reference import half_width
 
 router = APIRouter(prefix="/staff/referrals")
@@ -43,7 +43,7 @@ DONE = {
     "declined": "紹介を見送りました。見送りの理由は求職者のマイページに表示されます。",
 }
 REASON_MAX = 500
-WHAT = "お探しの応募"
+WHAT = "応募"
 
 
 def _app_path(application_id: str) -> str:
@@ -73,10 +73,7 @@ async def queue(
         if exc.status >= 500 or exc.code == "maintenance":
             raise
         error = exc
-    next_url = None
-    if result and result.get("next_cursor"):
-        query = {"office_code": office} if office else {}
-        next_url = "/staff/referrals?" + urlencode({**query, "cursor": result["next_cursor"]})
+    next_url = next_page_url("/staff/referrals", result, office_code=office)
     return await render(
         request,
         "staff_referrals.html",
@@ -190,12 +187,11 @@ async def decline(
 
 @router.get("/{application_id}/letter", response_class=HTMLResponse)
 async def letter(request: Request, session: StaffOnly, application_id: str) -> Response:
-    doc = await api(request, "GET", _app_path(application_id) + "/referral-letter")
-    return await render(
+    app_id = segment(application_id, WHAT)
+    return await letter_page(
         request,
-        "staff_letter.html",
-        forms=False,
-        letter=doc,
-        posting=doc.get("posting") or {},
-        status_name=STATUS_NAMES.get(str(doc.get("status")), ""),
+        app_id,
+        back=f"/staff/referrals/{app_id}",
+        back_label="応募の内容に戻る",
+        statuses=STATUS_NAMES,
     )

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.auth import api
-from web.deps import FormDep, StaffOnly, WebDep, field, render
+from web.deps import FormDep, StaffOnly, WebDep, field, next_page_url, render, segment
 from web.gateway import ApiError
-from web.pages_staff_common import Errors, done_message, form_errors, is_admin, segment
+from web.pages_staff_common import Errors, done_message, form_errors, is_admin
 from web.reference import half_width
 
 router = APIRouter(prefix="/staff/seekers")
@@ -78,10 +77,7 @@ async def seekers(
         if exc.status >= 500 or exc.code == "maintenance":
             raise
         error = exc
-    next_url = None
-    if result and result.get("next_cursor"):
-        query = {k: v for k, v in conditions.items() if v}
-        next_url = "/staff/seekers?" + urlencode({**query, "cursor": result["next_cursor"]})
+    next_url = next_page_url("/staff/seekers", result, **conditions)
     return await render(
         request,
         "staff_seekers.html",

@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import Request
 
 from web.auth import api
-from web.deps import get_web
+from web.deps import get_web, segment
 from web.gateway import ApiError
-from web.pages_jobs import path_id
 
 APPLICATION_STATUS = {
     "referral_requested": "紹介依頼中（ハローワークで確認中）",
@@ -86,7 +85,7 @@ def field_errors(exc: ApiError, known: set[str]) -> dict[str, list[str]]:
 
 async def find_request(request: Request, request_id: str) -> dict[str, Any]:
     """One of the seeker's own requests (the API lists them; there is no read of one)."""
-    rid = path_id(request_id, "お探しのリクエストは見つかりませんでした。")
+    rid = segment(request_id, "リクエスト")
     cursor = None
     for _ in range(10):
         page = await api(

@@ -222,7 +222,7 @@ async def test_staff_register_refer_annotate_recommend_and_notify(
     assert "紹介済み" in await page.inner_text("#application-status")
     await shot(page, site, "staff-08-referral-issued")
     await page.click("#letter-link")
-    assert await page.inner_text("#letter-number") == referral_number
+    assert await page.inner_text("#referral-number") == referral_number
     assert f"経理事務 {mark}" in await page.inner_text("main")
     await shot(page, site, "staff-09-letter")
     await page.goto(site.url + "/staff/referrals")
