@@ -213,6 +213,7 @@ async def test_a_direct_request_answered_by_a_self_application(gw, actors) -> No
             "/api/v1/employer/seekers", params={"occupation": "10", "limit": 100}, headers=employer
         ),
         lambda r: seeker_id in [i["seeker_id"] for i in r.json().get("items", [])],
+        timeout=120,  # identity → applications' profile projection: slow on a busy FerretDB
     )
     assert seeker_id in [i["seeker_id"] for i in found.json()["items"]], found.text
     assert "山田" not in found.text

@@ -38,7 +38,9 @@ class MsgEnv:
         for env in envs:
             key = f"{self.settings.bus_prefix}messaging.events:{env.id}"
             query = {"_id": key, "state": "done"}
-            await eventually(partial(self.db["processed_messages"].find_one, query))
+            # an event ahead of its application waits in the retry queue (backing off): on a
+            # busy FerretDB that takes more than eventually's default 10 s
+            await eventually(partial(self.db["processed_messages"].find_one, query), timeout=30)
 
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = await eventually(
