@@ -261,7 +261,7 @@ class Consumer:
         dead = await broker.declare_queue(self.dead_queue)
         await dead.bind(topo.dead.name, routing_key=self.name)
         await broker.declare_queue(self.retry_queue)
-        # a clean-up index only: correctness never depends on it (FerretDB 1.24 lacks TTL)
+        # records of handled events expire (a redelivery later than this is not expected)
         await ensure_indexes(
             self.processed.database,
             self.processed.name,
@@ -378,36 +378,30 @@ class Consumer:
 
     async def _claim(self, key: str, message_type: str) -> str | datetime:
         """Atomically take the right to handle one event: "claimed", "done" (handled before), or
-        the time until which another delivery holds it (a live lease). A lease left by a crashed
-        process — or by a write that failed after the handler — runs out and is taken over."""
+        the time until which another delivery holds it (a live lease). One conditional upsert:
+        it creates the claim, or takes over a lease that ran out (a crashed holder, or a write
+        that failed after the handler); a live or finished claim makes it a duplicate key."""
         now = datetime.now(UTC)
         lease = now + timedelta(seconds=self.settings.claim_lease_seconds)
         try:
-            await self.processed.insert_one(
+            await self.processed.update_one(
+                {"_id": key, "state": "processing", "lease_until": {"$lte": now}},
                 {
-                    "_id": key,
-                    "state": "processing",
-                    "lease_until": lease,
-                    "type": message_type,
-                    "at": now,
-                }
+                    "$set": {"lease_until": lease},
+                    "$setOnInsert": {"type": message_type, "at": now},
+                },
+                upsert=True,
             )
             return "claimed"
         except DuplicateKeyError:
             pass
-        doc = await self.processed.find_one({"_id": key})
-        if doc is None:  # released between our insert and our read
+        doc = await self.processed.find_one({"_id": key}, {"state": 1, "lease_until": 1})
+        if doc is None:  # released between our write and our read
             return now + timedelta(seconds=1)
         if doc.get("state") == "done":
             return "done"
-        if doc["lease_until"] > now:
-            until: datetime = doc["lease_until"]
-            return until
-        taken = await self.processed.find_one_and_update(
-            {"_id": key, "state": "processing", "lease_until": doc["lease_until"]},
-            {"$set": {"lease_until": lease}},
-        )
-        return "claimed" if taken is not None else now + timedelta(seconds=1)
+        until: datetime = doc["lease_until"]
+        return until
 
     async def _wait_for_lease(self, raw: AbstractIncomingMessage, until: datetime) -> None:
         """Park the message in the retry queue until the holder's lease may have run out, without

@@ -8,7 +8,6 @@ from typing import Any
 import structlog
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
 
 log = structlog.get_logger()
 
@@ -33,27 +32,7 @@ async def ping(db: AsyncDatabase[Doc]) -> bool:
 async def ensure_indexes(
     db: AsyncDatabase[Doc], collection: str, indexes: Sequence[IndexModel]
 ) -> None:
-    """Create indexes at start-up, one at a time so that a server which lacks one kind (FerretDB
-    1.24 answers NotImplemented for TTL indexes) still gets the others."""
-    for index in indexes:
-        try:
-            await db[collection].create_indexes([index])
-        except OperationFailure as exc:
-            if "expireAfterSeconds" in str(index.document) or exc.code in (115, 238):
-                log.warning(
-                    "db.index_not_supported", collection=collection, index=index.document["name"]
-                )
-                continue
-            raise
-
-
-_FERRETDB: dict[int, bool] = {}
-
-
-async def is_ferretdb(db: AsyncDatabase[Doc]) -> bool:
-    """True when the server is FerretDB (it says so in buildInfo); asked once per client."""
-    key = id(db.client)
-    if key not in _FERRETDB:
-        info = await db.client.admin.command("buildInfo")
-        _FERRETDB[key] = "ferretdbVersion" in info
-    return _FERRETDB[key]
+    """Create indexes at start-up (idempotent). Every index a query relies on is declared here,
+    TTL and partial ones included: MongoDB and the embedded SecantusDB both build them."""
+    if indexes:
+        await db[collection].create_indexes(list(indexes))

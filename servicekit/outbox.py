@@ -4,25 +4,41 @@ removes each one only after the broker confirmed it.
 
     update = {"$set": {...}, **outbox.push(events)}
     await collection.update_one({"_id": id}, update)
-    relay.kick(collection.name, id)          # publish now; the poller is only a fallback
+    relay.kick(collection.name, id)          # publish now; the sweep is only a fallback
+
+Every entry carries the time it was queued (``at``). Each outbox collection has a partial index
+on ``outbox.at`` that holds only documents with pending entries, so the recovery sweep — which
+finds what a failed publish, a process that died between its write and its publish, or another
+process (``python -m services.jobs.seed``) left behind — is an index scan of the pending
+documents only, whatever the size of the collection, and runs every second or two.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from prometheus_client import Counter
+from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Envelope, Message
 from servicekit import context
 from servicekit.bus import Bus
+from servicekit.db import ensure_indexes
 
 log = structlog.get_logger()
 
 OUTBOX_FIELD = "outbox"
+PENDING_INDEX = "outbox_pending"
+# a document's entries are the writer's to publish for this long (its kick); after that the sweep
+# takes them over
+GRACE_SECONDS = 2.0
+# a sweeping process holds a document this long, so that replicas do not publish it twice
+LEASE_SECONDS = 5.0
+SWEEP_BATCH = 500
 RELAY_FAILURES = Counter("hataraku_outbox_publish_failures_total", "Outbox publish failures")
 
 
@@ -38,7 +54,12 @@ def envelope(message: Message, *, producer: str, subject: str) -> Envelope:
 
 
 def entry(env: Envelope) -> dict[str, Any]:
-    return {"id": str(env.id), "type": env.type, "body": env.model_dump_json()}
+    return {
+        "id": str(env.id),
+        "type": env.type,
+        "body": env.model_dump_json(),
+        "at": datetime.now(UTC),
+    }
 
 
 def push(*envelopes: Envelope) -> dict[str, Any]:
@@ -51,22 +72,25 @@ def initial(*envelopes: Envelope) -> dict[str, Any]:
     return {OUTBOX_FIELD: [entry(e) for e in envelopes]}
 
 
-MARKERS = "outbox_pending"
-# the full scan (at start-up, then this often) finds what a process that died between a write and
-# its publish left behind; between scans only the markers are read
-FULL_SCAN_SECONDS = 300.0
-SWEEP_BATCH = 200
+def pending_index() -> IndexModel:
+    """Only documents with pending entries are in it (entries leave the array once published)."""
+    return IndexModel(
+        f"{OUTBOX_FIELD}.at",
+        name=PENDING_INDEX,
+        partialFilterExpression={f"{OUTBOX_FIELD}.at": {"$exists": True}},
+    )
+
+
+def pending_filter(before: datetime | None = None) -> dict[str, Any]:
+    cond: dict[str, Any] = {"$exists": True}
+    if before is not None:
+        cond["$lt"] = before
+    return {f"{OUTBOX_FIELD}.at": cond}
 
 
 class OutboxRelay:
-    """Publishes outbox entries right after the write that queued them (``kick``/``flush``).
-
-    A publish that fails (broker away) leaves a small marker document in ``outbox_pending``; the
-    periodic sweep reads only those markers, so it stays cheap however large the aggregates'
-    collections grow (FerretDB scans a whole collection for any query but ``{_id}``). A process
-    that died between a write and its publish left no marker: the full scan at start-up (and every
-    five minutes) finds what it left behind.
-    """
+    """Publishes outbox entries right after the write that queued them (``kick``/``flush``), and
+    sweeps the pending index every ``poll_seconds`` for entries older than the grace period."""
 
     def __init__(
         self,
@@ -74,17 +98,20 @@ class OutboxRelay:
         bus: Bus,
         collections: list[str],
         *,
-        poll_seconds: float = 5.0,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.db = db
         self.bus = bus
         self.collections = collections
         self.poll_seconds = poll_seconds
-        self.markers = db[MARKERS]
         self._tasks: set[asyncio.Task[int]] = set()
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
         self._stop = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
+
+    async def ensure_indexes(self) -> None:
+        for name in self.collections:
+            await ensure_indexes(self.db, name, [pending_index()])
 
     def kick(self, collection: str, doc_id: Any) -> None:
         """Publish the pending events of one document now, in the background."""
@@ -93,119 +120,102 @@ class OutboxRelay:
         task.add_done_callback(self._tasks.discard)
 
     async def flush(self, collection: str, doc_id: Any) -> int:
-        """Publish one document's pending events in order; returns how many, or -1 when a
-        publish failed (then a marker makes the sweep try again)."""
+        """Publish one document's pending events in order, then remove them; returns how many,
+        or -1 when a publish failed (the entries stay, and the sweep tries again)."""
         key = (collection, doc_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-                sent = 0
-                for item in (doc or {}).get(OUTBOX_FIELD) or []:
-                    await self.bus.publish(Envelope.model_validate_json(item["body"]))
-                    # the whole entry, not {"id": ...}: FerretDB 1.24's $pull matches only equal values
-                    await self.db[collection].update_one(
-                        {"_id": doc_id}, {"$pull": {OUTBOX_FIELD: item}}
-                    )
-                    log.info("outbox.published", event_id=item["id"], type=item["type"])
-                    sent += 1
-                return sent
+                coll = self.db[collection]
+                doc = await coll.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+                sent: list[str] = []
+                try:
+                    for item in (doc or {}).get(OUTBOX_FIELD) or []:
+                        await self.bus.publish(Envelope.model_validate_json(item["body"]))
+                        log.info("outbox.published", event_id=item["id"], type=item["type"])
+                        sent.append(item["id"])
+                finally:
+                    if sent:  # what the broker confirmed leaves, even when a later one failed
+                        await coll.update_one(
+                            {"_id": doc_id},
+                            {
+                                "$pull": {OUTBOX_FIELD: {"id": {"$in": sent}}},
+                                "$unset": {"outbox_lease": ""},
+                            },
+                        )
+                return len(sent)
         except Exception as exc:
             RELAY_FAILURES.inc()
             log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
-            await self._mark(collection, doc_id)
             return -1
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
 
-    async def _mark(self, collection: str, doc_id: Any) -> None:
-        try:
-            await self.markers.update_one(
-                {"_id": f"{collection}:{doc_id}"},
-                {"$set": {"collection": collection, "doc_id": doc_id}},
-                upsert=True,
-            )
-        except Exception as exc:  # the database is away too: the start-up scan will find it
-            log.warning("outbox.mark_failed", collection=collection, error=repr(exc))
-
-    async def sweep(self) -> int:
-        """Retry the documents whose publish failed (the markers)."""
-        markers = await self.markers.find({}).limit(SWEEP_BATCH).to_list(None)
-        by_collection: dict[str, list[Any]] = {}
-        for marker in markers:
-            by_collection.setdefault(marker["collection"], []).append(marker["doc_id"])
+    async def sweep(self, *, grace: float = GRACE_SECONDS) -> int:
+        """Publish what is pending for longer than ``grace`` seconds in every outbox collection
+        (an index scan of the pending documents). Returns the events published."""
         sent = 0
-        for name, ids in by_collection.items():
-            n, done = await self._flush_batch(name, ids)
-            sent += n
-            await self.markers.delete_many({"_id": {"$in": [f"{name}:{i}" for i in done]}})
+        for name in self.collections:
+            while not self._stop.is_set():
+                published, seen = await self._sweep_batch(name, grace)
+                sent += published
+                if seen < SWEEP_BATCH:
+                    break
         return sent
 
     async def sweep_all(self) -> int:
-        """Scan every outbox collection for pending events (at start-up, and in tests)."""
-        sent = 0
-        for name in self.collections:
-            cursor = self.db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
-            ids = [doc["_id"] for doc in await cursor.to_list(None)]
-            for i in range(0, len(ids), SWEEP_BATCH):
-                if self._stop.is_set():  # shutting down: the next start scans again
-                    return sent
-                sent += (await self._flush_batch(name, ids[i : i + SWEEP_BATCH]))[0]
-        return sent
+        """Publish everything pending now, however recent (start-up, tests)."""
+        return await self.sweep(grace=0)
 
-    async def _flush_batch(self, collection: str, ids: list[Any]) -> tuple[int, list[Any]]:
-        """Publish the pending events of many documents, then remove them with ONE update
-        (``$pullAll`` of the exact entries: event ids are unique, so each document loses only
-        its own published ones). On FerretDB every update reads the whole collection, so one
-        update per batch instead of one per event is what makes a backlog drain quickly.
-        Returns (events published, ids whose outbox was fully published)."""
+    async def _sweep_batch(self, collection: str, grace: float) -> tuple[int, int]:
+        now = datetime.now(UTC)
+        coll = self.db[collection]
         docs = (
-            await self.db[collection].find({"_id": {"$in": ids}}, {OUTBOX_FIELD: 1}).to_list(None)
+            await coll.find(pending_filter(now - timedelta(seconds=grace)), {"_id": 1})
+            .hint(PENDING_INDEX)
+            .limit(SWEEP_BATCH)
+            .to_list(None)
         )
-        published: list[dict[str, Any]] = []
-        done: list[Any] = []
-        failed = False
+        sent = 0
         for doc in docs:
-            if self._stop.is_set() or failed:
+            if self._stop.is_set():
                 break
-            try:
-                for item in doc.get(OUTBOX_FIELD) or []:
-                    await self.bus.publish(Envelope.model_validate_json(item["body"]))
-                    published.append(item)
-                    log.info("outbox.published", event_id=item["id"], type=item["type"])
-                done.append(doc["_id"])
-            except Exception as exc:
-                RELAY_FAILURES.inc()
-                log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
-                await self._mark(collection, doc["_id"])
-                failed = True
-        if published:
-            await self.db[collection].update_many(
-                {"_id": {"$in": [d["_id"] for d in docs]}}, {"$pullAll": {OUTBOX_FIELD: published}}
+            if (collection, doc["_id"]) in self._locks:
+                continue  # this process is publishing it right now
+            # take a lease, so that other replicas sweeping at the same time skip it
+            taken = await coll.update_one(
+                {
+                    "_id": doc["_id"],
+                    "$or": [
+                        {"outbox_lease": {"$exists": False}},
+                        {"outbox_lease": {"$lt": now}},
+                    ],
+                },
+                {"$set": {"outbox_lease": now + timedelta(seconds=LEASE_SECONDS)}},
             )
-        found = {d["_id"] for d in docs}
-        return len(published), done + [i for i in ids if i not in found]
+            if taken.modified_count:
+                n = await self.flush(collection, doc["_id"])
+                if n < 0:  # the broker is away: stop this round, the next one tries again
+                    return sent, 0
+                sent += n
+        return sent, len(docs)
 
     async def pending(self) -> int:
         total = 0
         for name in self.collections:
-            total += await self.db[name].count_documents({f"{OUTBOX_FIELD}.0": {"$exists": True}})
+            total += await self.db[name].count_documents(pending_filter(), hint=PENDING_INDEX)
         return total
 
     def start(self) -> None:
         self._poller = asyncio.create_task(self._poll())
 
     async def _poll(self) -> None:
-        last_full = -FULL_SCAN_SECONDS
-        loop = asyncio.get_running_loop()
+        first = True
         while not self._stop.is_set():
             try:
-                if loop.time() - last_full >= FULL_SCAN_SECONDS:
-                    last_full = loop.time()
-                    await self.sweep_all()
-                else:
-                    await self.sweep()
+                await (self.sweep_all() if first else self.sweep())
+                first = False
             except Exception as exc:
                 log.warning("outbox.sweep_failed", error=repr(exc))
             try:

@@ -158,6 +158,7 @@ class Runtime:
         await self.bus.declare()
         await self.bus.broker.start()
         if self.relay is not None:
+            await self.relay.ensure_indexes()
             self.relay.start()
         self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
         for hook in self._started:

@@ -29,7 +29,7 @@ class ServiceSettings(BaseSettings):
     retry_base_delay_ms: int = Field(default=500, ge=1)
     # the broker's own cap on redeliveries of one message (quorum queues), a backstop
     delivery_limit: int = 20
-    outbox_poll_seconds: float = 5.0
+    outbox_poll_seconds: float = 1.0
     # how long one delivery may hold an event before another delivery may take it over
     claim_lease_seconds: float = Field(default=120.0, gt=0)
 

@@ -18,13 +18,17 @@ import aiohttp
 import httpx
 import pytest
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from servicekit.settings import ServiceSettings
+from tests.query_plans import QueryRecorder
 
 MONGODB_URL = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 RUN_ID = uuid.uuid4().hex[:8]
+# every query of this run's in-process services, explained at the end (tests/zz_query_plans)
+QUERIES = QueryRecorder(f"t{RUN_ID}")
+monitoring.register(QUERIES)
 
 S = TypeVar("S", bound=ServiceSettings)
 

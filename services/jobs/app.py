@@ -10,8 +10,9 @@ Routes:
 
 Consumes (queue ``jobs.events``): identity.employer.registered.v1, identity.mypage.opened.v1,
 identity.seeker.registered.v1, identity.seeker.confirmed.v1, identity.seeker.profile_updated.v1,
-identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections), and its own
-jobs.posting.published.v1 (saved-search matching, after the posting is stored and announced).
+identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections).
+Consumes (queue ``jobs.matching``, bulk work kept apart so it never delays the projections): its
+own jobs.posting.published.v1 (saved-search matching, after the posting is stored and announced).
 
 Publishes (outbox on ``postings``): jobs.posting.published.v1, jobs.posting.changed.v1,
 jobs.posting.closed.v1, jobs.posting.expired.v1, jobs.posting.renewed.v1; (on
@@ -112,10 +113,16 @@ def create_app(
             SeekerProfileUpdated: handlers.on_profile_updated,
             SeekerVisibilityChanged: handlers.on_visibility_changed,
             SeekerCancelled: handlers.on_seeker_cancelled,
-            PostingPublished: handlers.on_posting_published,
         },
-        description="Identity's employer and seeker facts (projections) and new postings "
-        "(saved-search matching).",
+        description="Identity's employer and seeker facts (projections that requests need).",
+    )
+    # bulk work on a queue of its own: a load of thousands of postings never delays the
+    # projections above (a new employer can post at once)
+    rt.consume(
+        "jobs.matching",
+        {PostingPublished: handlers.on_posting_published},
+        description="New postings (saved-search matching, after the posting is stored and "
+        "announced).",
     )
     rt.on_startup(store.ensure_indexes)
     rt.background(expiry_loop(services.postings, settings.expiry_interval_seconds))

@@ -1,4 +1,4 @@
-"""Consumers (queue ``jobs.events``): each validates nothing itself (the consumer machinery did)
+"""Consumers (queues ``jobs.events`` and ``jobs.matching``): each validates nothing itself (the consumer machinery did)
 and calls one use case. Every handler is idempotent and order-safe."""
 
 from __future__ import annotations
