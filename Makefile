@@ -15,7 +15,7 @@ install: ## Python dependencies (installs uv from PyPI when missing)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 	@$(UV) sync --frozen --quiet
 
-infra: install ## start RabbitMQ, MongoDB (or FerretDB) and the SMTP sink where none answers
+infra: install ## start RabbitMQ, MongoDB (else SecantusDB, built once) and the SMTP sink where none answers
 	@bash deploy/local/infra.sh up
 
 run: install ## the whole system on this machine, with demo accounts (Ctrl-C stops it)
@@ -64,5 +64,5 @@ schemas: install ## regenerate contracts/schemas after changing a contract
 asyncapi: install ## regenerate docs/asyncapi/*.json
 	@$(PY) -m servicekit.asyncapi docs/asyncapi
 
-clean-data: stop ## remove .data (databases, mails, logs, built FerretDB)
+clean-data: stop ## remove .data (databases, mails, logs, the built SecantusDB server)
 	@rm -rf .data

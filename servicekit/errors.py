@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -166,6 +167,17 @@ def install_error_handlers(app: FastAPI) -> None:
             str(exc.detail) if en else ja.get(exc.status_code, "リクエストを処理できませんでした。")
         )
         return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ConnectionFailure)
+    async def _database_away(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        log.warning("http.database_unavailable", path=request.url.path, error=repr(exc)[:300])
+        en = wants_english(request)
+        detail = (
+            "The service is temporarily unavailable. Please try again shortly."
+            if en
+            else "ただいまサービスを利用できません。しばらくしてから再度お試しください。"
+        )
+        return problem(503, "service_unavailable", detail, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

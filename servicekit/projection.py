@@ -20,7 +20,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 
-
 async def apply_if_newer(
     collection: AsyncCollection[dict[str, Any]],
     doc_id: str,

@@ -17,6 +17,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from fastapi import APIRouter, FastAPI, Response
@@ -89,6 +90,37 @@ class RequestContext:
             context.correlation_id.reset(token)
 
 
+async def _until_answers(
+    what: str, where: str, attempt: Callable[[], Awaitable[Any]], stop: asyncio.Event
+) -> None:
+    """Retry ``attempt`` every 2 s until it succeeds, saying which URL does not answer and why
+    (every 10 s); the process stays up and not ready meanwhile."""
+    said = -10.0
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await attempt()
+            return
+        except Exception as exc:
+            if loop.time() - said >= 10:
+                said = loop.time()
+                log.warning(f"{what}.unavailable", url=where, error=repr(exc)[:300])
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=2)
+            raise asyncio.CancelledError
+        except TimeoutError:
+            pass
+
+
+def _redact(url: str) -> str:
+    """A URL without its password, for the logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
 class Runtime:
     def __init__(
         self,
@@ -111,6 +143,8 @@ class Runtime:
         self._stopping: list[Hook] = []
         self._stop = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
+        self._boot: asyncio.Task[None] | None = None
+        self.booted = False
 
     # --- wiring, called from a service's create_app -------------------------------------------
 
@@ -154,19 +188,43 @@ class Runtime:
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.bus.broker.connect()
-        await self.bus.declare()
-        await self.bus.broker.start()
-        if self.relay is not None:
-            await self.relay.ensure_indexes()
-            self.relay.start()
-        self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
-        for hook in self._started:
-            await hook()
+        """Start booting in the background: the HTTP app answers at once (``/readyz`` 503 until
+        the database and the broker answer and everything is declared and started)."""
+        self._boot = asyncio.create_task(self._boot_steps())
+
+    async def started(self) -> None:
+        """Wait until the process is ready (raises what a failed boot raised)."""
+        if self._boot is not None:
+            await asyncio.shield(self._boot)
+
+    async def _boot_steps(self) -> None:
+        await _until_answers("db", _redact(self.settings.mongodb_url), self._db_answers, self._stop)
+        await _until_answers(
+            "bus", _redact(self.settings.amqp_url), self.bus.broker.connect, self._stop
+        )
+        try:
+            await self.bus.declare()
+            await self.bus.broker.start()
+            if self.relay is not None:
+                await self.relay.ensure_indexes()
+                self.relay.start()
+            self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
+            for hook in self._started:
+                await hook()
+        except Exception as exc:
+            log.error("service.boot_failed", error=repr(exc))
+            raise
+        self.booted = True
         log.info("service.started", port=self.settings.http_port)
+
+    async def _db_answers(self) -> None:
+        await self.db.command("ping")
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._boot is not None and not self._boot.done():
+            self._boot.cancel()
+            await asyncio.gather(self._boot, return_exceptions=True)
         for hook in self._stopping:
             await hook()
         if self._background:
@@ -179,7 +237,7 @@ class Runtime:
         log.info("service.stopped")
 
     async def readiness(self) -> dict[str, bool]:
-        checks = {"database": await dbmod.ping(self.db)}
+        checks = {"started": self.booted, "database": await dbmod.ping(self.db)}
         try:
             checks["broker"] = bool(await self.bus.broker.ping(timeout=2))
         except Exception:
@@ -225,8 +283,13 @@ class Runtime:
             app.include_router(router)
 
         @app.get("/healthz", include_in_schema=False)
-        async def healthz() -> dict[str, str]:
-            return {"status": "ok", "service": runtime.settings.service_name}
+        async def healthz() -> JSONResponse:
+            # alive unless the boot itself failed (then a restart is what helps)
+            failed = runtime._boot is not None and runtime._boot.done() and not runtime.booted
+            return JSONResponse(
+                {"status": "failed" if failed else "ok", "service": runtime.settings.service_name},
+                status_code=503 if failed else 200,
+            )
 
         @app.get("/readyz", include_in_schema=False)
         async def readyz() -> JSONResponse:

@@ -90,6 +90,9 @@ def make_settings(infra: None) -> Callable[..., Any]:
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Run an app's lifespan (broker, consumers, relay) and give an HTTP client bound to it."""
     async with app.router.lifespan_context(app):
+        runtime = getattr(app.state, "runtime", None)
+        if runtime is not None:  # a service boots in the background; wait until it is ready
+            await asyncio.wait_for(runtime.started(), timeout=60)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

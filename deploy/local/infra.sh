@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start (or stop) every piece of local infrastructure: RabbitMQ, MongoDB/FerretDB, SMTP sink.
+# Start (or stop) every piece of local infrastructure: RabbitMQ, MongoDB/SecantusDB, SMTP sink.
 source "$(dirname "$0")/common.sh"
 here="$(dirname "$0")"
 case "${1:-up}" in

@@ -47,8 +47,18 @@ install_secantus_py() { # the slower pure-PyPI fallback
   python3 -m venv "$SECANTUS_PY_ENV" && "$SECANTUS_PY_ENV/bin/pip" install -q "secantusdb==$SECANTUS_PY_VERSION"
 }
 
+speaks_mongodb() { # a ping through the driver, where the project's Python is installed
+  [ -x "$PY" ] || return 0
+  "$PY" -c 'import sys, pymongo; pymongo.MongoClient(sys.argv[1], serverSelectionTimeoutMS=3000).admin.command("ping")' \
+    "$MONGODB_URL" >/dev/null 2>&1
+}
+
 start() {
-  if answers "$HOST" "$PORT"; then log "MongoDB-compatible server answers on $HOST:$PORT"; return 0; fi
+  if answers "$HOST" "$PORT"; then
+    if speaks_mongodb; then log "MongoDB-compatible server answers on $HOST:$PORT"; return 0; fi
+    log "$HOST:$PORT (MONGODB_URL=$MONGODB_URL) accepts connections but does not answer as MongoDB (a port taken by another program?): free it or point MONGODB_URL elsewhere"
+    return 1
+  fi
   case "$HOST" in
     127.0.0.1|localhost) ;;
     *) log "MONGODB_URL=$MONGODB_URL: $HOST:$PORT does not answer, and only a loopback database is started here"; return 1;;
@@ -63,13 +73,13 @@ start() {
     mkdir -p "$DATA/secantus"
     log "starting SecantusDB $SECANTUS_VERSION (secantusd-rs, data in $DATA/secantus) on $HOST:$PORT"
     nohup "$SECANTUS_BIN" --host 127.0.0.1 --port "$PORT" --storage-path "$DATA/secantus" \
-      --cache-size 1G --log-level WARNING >"$DATA/log/secantus.log" 2>&1 &
+      --cache-size 1G --sync-on-commit --log-level WARNING >"$DATA/log/secantus.log" 2>&1 &
     echo $! > "$PIDFILE"
   elif install_secantus_py; then
     mkdir -p "$DATA/secantus-py"
     log "starting SecantusDB (secantusd-py $SECANTUS_PY_VERSION, data in $DATA/secantus-py) on $HOST:$PORT"
     nohup "$SECANTUS_PY_ENV/bin/secantusd-py" --host 127.0.0.1 --port "$PORT" \
-      --storage-path "$DATA/secantus-py" >"$DATA/log/secantus.log" 2>&1 &
+      --storage-path "$DATA/secantus-py" --sync-on-commit >"$DATA/log/secantus.log" 2>&1 &
     echo $! > "$PIDFILE"
   else
     log "no MongoDB-compatible server could be started for $MONGODB_URL: no mongod on PATH, secantusd-rs could not be built and secantusdb could not be installed"
