@@ -89,17 +89,19 @@ def create_app(settings: WebSettings) -> FastAPI:
         client, database = db.connect(settings.mongodb_url, settings.database)
         gateway = Gateway(settings.gateway_url, settings.gateway_timeout_seconds)
         app.state.database = database
+        sessions = SessionStore(
+            database,
+            max_age=settings.session_max_age_seconds,
+            idle=settings.session_idle_seconds,
+        )
         app.state.web = Web(
             settings=settings,
             gateway=gateway,
-            sessions=SessionStore(
-                database,
-                max_age=settings.session_max_age_seconds,
-                idle=settings.session_idle_seconds,
-            ),
+            sessions=sessions,
             templates=make_templates(),
             status=SystemStatus(gateway),
         )
+        await sessions.ensure_indexes()
         try:
             yield
         finally:

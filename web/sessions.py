@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 Doc = dict[str, Any]
@@ -50,6 +51,13 @@ class SessionStore:
         # one refresh at a time per session in this process (refresh tokens rotate, and a reused
         # one ends the whole login)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def ensure_indexes(self) -> None:
+        """Sessions past their lifetime are removed by the server (TTL); expiry and the idle
+        timeout are still checked on every load, since the TTL monitor runs about once a minute."""
+        await self.col.create_indexes(
+            [IndexModel("expires_at", name="sessions_ttl", expireAfterSeconds=0)]
+        )
 
     def lock(self, session: Session) -> asyncio.Lock:
         lock = self._locks.get(session.key)

@@ -24,7 +24,7 @@ PASSWORD = "Hataraku-2026"
 async def until(
     call: Callable[[], Awaitable[httpx.Response]],
     ok: Callable[[httpx.Response], bool],
-    timeout: float = 30,
+    timeout: float = 10,
 ) -> httpx.Response:
     """Events travel between the services: retry a call until it answers as expected."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -49,7 +49,7 @@ async def open_mypage(system: Any, gw: httpx.AsyncClient, email: str, **match: s
     opening = {"email": email, "agree_privacy_policy": True, "agree_terms": True, **match}
     resp = await gw.post("/api/v1/mypage/opening", json=opening)
     assert resp.status_code == 202, resp.text
-    mail = await wait_for_mail(system.mail_dir, to=email, timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=email, timeout=10)
     resp = await gw.post(
         "/api/v1/mypage/opening/complete",
         json={"email": email, "auth_key": mail.auth_key, "password": PASSWORD},
@@ -213,7 +213,6 @@ async def test_a_direct_request_answered_by_a_self_application(gw, actors) -> No
             "/api/v1/employer/seekers", params={"occupation": "10", "limit": 100}, headers=employer
         ),
         lambda r: seeker_id in [i["seeker_id"] for i in r.json().get("items", [])],
-        timeout=120,  # identity → applications' profile projection: slow on a busy FerretDB
     )
     assert seeker_id in [i["seeker_id"] for i in found.json()["items"]], found.text
     assert "山田" not in found.text

@@ -132,7 +132,7 @@ async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
         )
         return resp if resp.status_code == 201 else None
 
-    application = (await eventually(apply, timeout=30, interval=0.3)).json()
+    application = (await eventually(apply, interval=0.3)).json()
 
     async def conversation() -> dict[str, Any] | None:
         resp = await gw.get("/api/v1/conversations", headers=employer)
@@ -141,7 +141,7 @@ async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
         ]
         return items[0] if items else None
 
-    conv = await eventually(conversation, timeout=30, interval=0.2)
+    conv = await eventually(conversation, interval=0.2)
     assert conv["counterpart"]["seeker_number"] == seeker_number
     cid = conv["conversation_id"]
     url = f"/api/v1/conversations/{cid}/messages"
@@ -163,7 +163,7 @@ async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
         resp = await gw.get("/api/v1/me/unread", headers=seeker)
         return bool(resp.json()["messages"] == n)
 
-    await eventually(lambda: seeker_unread_is(1), timeout=15)
+    await eventually(lambda: seeker_unread_is(1))
     r = await gw.get("/api/v1/conversations", headers=seeker)
     (mine,) = [c for c in r.json()["items"] if c["conversation_id"] == cid]
     assert mine["unread"] == 1 and mine["counterpart"]["name"] == "株式会社はたらく商事"
@@ -174,13 +174,13 @@ async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
     r = await gw.post(url, headers=seeker, json={"body": "12月3日の午後はいかがでしょうか。"})
     assert r.status_code == 201, r.text
     assert (await gw.post(f"/api/v1/conversations/{cid}/read", headers=employer)).status_code == 200
-    await eventually(lambda: seeker_unread_is(0), timeout=15)
+    await eventually(lambda: seeker_unread_is(0))
 
     async def employer_read_all() -> bool:
         resp = await gw.get("/api/v1/me/unread", headers=employer)
         return bool(resp.json()["messages"] == 0)
 
-    await eventually(employer_read_all, timeout=15)
+    await eventually(employer_read_all)
     r = await gw.get(url, headers=employer)
     assert [m["body"] for m in r.json()["items"]] == [
         "12月3日の午後はいかがでしょうか。",
@@ -203,7 +203,7 @@ async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
         resp = await gw.get("/api/v1/me/unread", headers=seeker)
         return bool(resp.json()["notices"] >= 1)
 
-    await eventually(notice_counted, timeout=15)
+    await eventually(notice_counted)
     r = await gw.get("/api/v1/me/notices", headers=seeker)
     assert any(n["title"].endswith(tag) and n["read"] is False for n in r.json()["items"])
 

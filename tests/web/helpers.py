@@ -32,7 +32,7 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-async def until_ok(call: Any, timeout: float = 30) -> httpx.Response:
+async def until_ok(call: Any, timeout: float = 10) -> httpx.Response:
     """Retry a call while it answers ≥ 300 (a projection not there yet), up to ``timeout``."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -107,7 +107,7 @@ async def open_my_page(
     before = len(mails(system.mail_dir, to=account["email"]))
     resp = await gw.post("/api/v1/mypage/opening", json=body)
     assert resp.status_code == 202, resp.text
-    mail = await wait_for_mail(system.mail_dir, to=account["email"], after=before, timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=account["email"], after=before, timeout=10)
     assert mail.auth_key
     resp = await gw.post(
         "/api/v1/mypage/opening/complete",

@@ -53,7 +53,7 @@ async def test_an_employer_opens_a_my_page_with_the_establishment_number(
     await page.fill("#establishment_number", full_width(employer["establishment_number"]))
     await page.get_by_role("button", name="次へ進む").click()
     assert "メールを送信しました" in await page.inner_text("main")
-    mail = await wait_for_mail(system.mail_dir, to=employer["email"], timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=employer["email"], timeout=10)
     await page.get_by_role("link", name="認証キーとパスワードを入力する").click()
     await page.fill("#auth_key", mail.auth_key)
     await page.fill("#password", PASSWORD)
@@ -83,7 +83,7 @@ async def test_a_forgotten_password_is_reset_with_the_mailed_key(
     before = len(mails(system.mail_dir, to=seeker["email"]))
     await page.get_by_role("button", name="認証キーを送信する").click()
     assert "メールを送信しました" in await page.inner_text("main")
-    mail = await wait_for_mail(system.mail_dir, to=seeker["email"], after=before, timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=seeker["email"], after=before, timeout=10)
     assert "パスワード再設定" in mail.subject
     await page.get_by_role("link", name="認証キーと新しいパスワードを入力する").click()
     assert await page.input_value("#email") == seeker["email"]
@@ -171,7 +171,7 @@ async def test_an_account_first_then_an_online_seeker_application(
     await page.check("#agree_terms")
     await page.get_by_role("button", name="次へ進む").click()
     assert "メールを送信しました" in await page.inner_text("main")
-    mail = await wait_for_mail(system.mail_dir, to=email, timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=email, timeout=10)
     assert "アカウント登録" in mail.subject
     await page.get_by_role("link", name="認証キーとパスワードを入力する").click()
     await page.fill("#auth_key", mail.auth_key)

@@ -47,7 +47,7 @@ async def employer_with_posting(
     return {"staff": staff, "employer": employer, "headers": headers, "job": job}
 
 
-async def reload_until(page: Any, url: str, text: str, timeout: float = 40) -> None:
+async def reload_until(page: Any, url: str, text: str, timeout: float = 10) -> None:
     """Open ``url`` again until its main text holds ``text`` (projections catch up)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -312,7 +312,7 @@ async def test_an_employer_finds_a_public_profile_and_sends_a_direct_request(
 
     # one card a page (PAGE_SIZE=1): walk the pages until this test's seeker shows up
     item = None
-    deadline = asyncio.get_running_loop().time() + 120  # the profile's projection
+    deadline = asyncio.get_running_loop().time() + 10  # the profile's projection
     while item is None:
         await page.goto(search_url)
         while True:

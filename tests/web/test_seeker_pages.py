@@ -42,7 +42,7 @@ def named(action: str, what: str) -> re.Pattern[str]:
     return re.compile(re.escape(action) + r"\s*（" + re.escape(what) + "）")
 
 
-async def wait_for(check: Any, what: str, timeout: float = 45) -> Any:
+async def wait_for(check: Any, what: str, timeout: float = 10) -> Any:
     """Poll ``check()`` (async, truthy when done): the services' projections take seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -119,7 +119,7 @@ async def test_a_seeker_opens_a_my_page_logs_in_searches_and_logs_out(
     await page.get_by_role("button", name="次へ進む").click()
     assert "メールを送信しました" in await page.inner_text("main")
     await shot(page, site, "04-mail-sent")
-    mail = await wait_for_mail(system.mail_dir, to=world["email"], timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=world["email"], timeout=10)
     assert mail.auth_key
 
     # leaflet 6: the rules are shown before typing; each broken one is explained after

@@ -54,7 +54,7 @@ def own_office() -> str:
     return f"47{random.randint(100, 999)}"
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 40) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
     """Until ``check()`` holds (projections and the 5-second status cache lag behind)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
@@ -62,7 +62,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 40) 
         await asyncio.sleep(1)
 
 
-async def submit_until_done(page: Any, button: Any, timeout: float = 40) -> None:
+async def submit_until_done(page: Any, button: Any, timeout: float = 10) -> None:
     """Send a form until the success message shows: the service answering may not have heard
     of a seeker just registered yet (its copy comes by an event), and says so on the form."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -161,7 +161,7 @@ async def test_staff_register_refer_annotate_recommend_and_notify(
     agreed = {"agree_privacy_policy": True, "agree_terms": True}
     resp = await gw.post("/api/v1/accounts", json={"email": online_email, **agreed})
     assert resp.status_code == 202, resp.text
-    mail = await wait_for_mail(system.mail_dir, to=online_email, timeout=30)
+    mail = await wait_for_mail(system.mail_dir, to=online_email, timeout=10)
     resp = await gw.post(
         "/api/v1/accounts/complete",
         json={"email": online_email, "auth_key": mail.auth_key, "password": PASSWORD},
@@ -203,7 +203,6 @@ async def test_staff_register_refer_annotate_recommend_and_notify(
                 "motivation": "経理の経験を活かしたい。",
             },
         ),
-        timeout=40,
     )
     assert resp.status_code == 201, resp.text
     application_id = resp.json()["application_id"]
@@ -251,7 +250,6 @@ async def test_staff_register_refer_annotate_recommend_and_notify(
                 "motivation": "営業に挑戦したい。",
             },
         ),
-        timeout=40,
     )
     assert resp.status_code == 201, resp.text
     declined_id = resp.json()["application_id"]
@@ -360,7 +358,7 @@ async def _end(gw: httpx.AsyncClient, admin: Headers, site: WebSite) -> None:
             resp = await client.get("/")
             return resp.status_code == 200 and "maintenance-banner" not in resp.text
 
-        await eventually(quiet, timeout=30)
+        await eventually(quiet)
 
 
 async def test_admin_schedules_starts_and_ends_maintenance(
