@@ -137,7 +137,7 @@ class Proxy:
                 start = {
                     "type": "http.response.start",
                     "status": resp.status,
-                    "headers": _response_headers(resp.raw_headers),
+                    "headers": _response_headers(resp.raw_headers, base),
                 }
                 if resp.content_type == "text/event-stream":
                     deadline.reschedule(None)
@@ -239,12 +239,20 @@ def _request_headers(scope: Scope, request_id: str) -> tuple[list[tuple[str, str
     return headers, length, chunked
 
 
-def _response_headers(raw: Any) -> list[tuple[bytes, bytes]]:
+def _response_headers(raw: Any, base: str) -> list[tuple[bytes, bytes]]:
+    """The upstream's headers less hop-by-hop ones; a redirect that names the upstream's own
+    address keeps only its path (the client must never learn an internal address)."""
+    origin = base.encode("latin-1")
     out = []
     for name, value in raw:
         lname = name.lower()
-        if lname not in _RESPONSE_DROP:
-            out.append((lname, value))
+        if lname in _RESPONSE_DROP:
+            continue
+        if lname in (b"location", b"content-location") and value.startswith(origin):
+            rest = value[len(origin) :]
+            if rest[:1] in (b"", b"/", b"?"):
+                value = rest if rest.startswith(b"/") else b"/" + rest
+        out.append((lname, value))
     return out
 
 

@@ -152,10 +152,13 @@ class RouteTable:
 
     def resolve(self, path: str) -> Route | None:
         """The route owning ``path`` (decoded, without query), or None. Paths with ``.`` or
-        ``..`` segments own nothing: they would mean another path to the upstream."""
+        ``..`` segments own nothing: they would mean another path to the upstream. Nor do API
+        paths with an empty segment (``/api/v1/auth/login/``, ``//``): a trailing slash must not
+        take a request out of its route's policy (a rate limit) into a parent's."""
         segs = path.split("/")[1:] if path.startswith("/") else path.split("/")
+        api = is_api(path)
         for seg in segs:
-            if seg in (".", ".."):
+            if seg in (".", "..") or (api and seg == ""):
                 return None
         return _find(self._root, segs, 0)
 

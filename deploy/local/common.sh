@@ -2,6 +2,7 @@
 # Every script reuses whatever already answers on MONGODB_URL / AMQP_URL / SMTP_HOST:SMTP_PORT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 DATA="${HATARAKU_DATA:-$ROOT/.data}"
 mkdir -p "$DATA/run" "$DATA/log"
 export MONGODB_URL="${MONGODB_URL:-mongodb://127.0.0.1:27017/}"

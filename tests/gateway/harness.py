@@ -17,7 +17,7 @@ import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, create_model
 
 
@@ -178,6 +178,12 @@ class Upstream:
             @app.get("/api/v1/jobs/stray")
             async def stray() -> dict[str, str]:
                 return {}
+
+            @app.get("/api/v1/auth/moved", include_in_schema=False)
+            async def moved(request: Request) -> RedirectResponse:
+                # an absolute redirect to the upstream's own address, as FastAPI's slash
+                # redirects are
+                return RedirectResponse(str(request.url_for("occupations")), status_code=307)
 
         else:
 

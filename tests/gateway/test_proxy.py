@@ -185,3 +185,26 @@ async def test_broken_upstream_is_502(gateway_settings):
         resp = await client.post("/api/v1/applications", json={"job_id": "j"})
         assert resp.status_code == 502
         assert resp.json()["code"] == "bad_gateway"
+
+
+async def test_a_redirect_never_names_the_upstream_and_a_trailing_slash_escapes_no_route(
+    gateway_settings, identity
+):
+    """A redirect from a service keeps only its path; ``/api/v1/auth/login/`` is not the
+    login route's parent (no upstream call, so no way round the login rate limit)."""
+    settings = gateway_settings(rate_limit_per_minute=1, rate_limit_burst=1)
+    async with running_gateway(settings) as client:
+        moved = await client.get("/api/v1/auth/moved")
+        assert moved.status_code == 307
+        assert moved.headers["location"] == "/api/v1/occupations"
+        assert "127.0.0.1" not in moved.headers["location"]
+
+        identity.reset()
+        for path in ("/api/v1/auth/login/", "/api/v1/auth//login", "/api/v1/jobs/"):
+            resp = await client.post(path, json={})
+            assert resp.status_code == 404, path
+            assert resp.json()["code"] == "not_found"
+        assert identity.seen == []
+        first = await client.post("/api/v1/auth/login", json={})
+        assert first.status_code == 200
+        assert (await client.post("/api/v1/auth/login", json={})).status_code == 429

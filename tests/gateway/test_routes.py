@@ -107,9 +107,12 @@ def test_the_web_client_paths_are_not_in_the_table() -> None:
     assert TABLE.resolve("/mypage/login") is None
 
 
-def test_subtree_takes_a_trailing_slash_but_exact_does_not() -> None:
-    assert TABLE.resolve("/api/v1/jobs/").target == "jobs"  # type: ignore[union-attr]
-    assert TABLE.resolve("/api/v1/me/") is None
+def test_no_api_path_with_an_empty_segment_has_a_route() -> None:
+    """A trailing slash or ``//`` would otherwise fall back to a parent subtree with another
+    policy (``/api/v1/auth/login/`` → ``/api/v1/auth``, without the login rate limit)."""
+    for path in ("/api/v1/jobs/", "/api/v1/me/", "/api/v1/auth/login/", "/api/v1//jobs", "/api/"):
+        assert TABLE.resolve(path) is None, path
+    assert TABLE.resolve("/api/v1/auth/login").rate_limit == "login"  # type: ignore[union-attr]
 
 
 def test_recommendations_under_a_seeker_go_to_jobs_but_the_seeker_to_identity() -> None:
