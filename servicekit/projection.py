@@ -32,14 +32,15 @@ async def apply_if_newer(
     Creates the document when it does not exist. Returns True when the fields were applied."""
     marker = f"versions.{facet}"
     update = {"$set": {**fields, marker: version}}
+    newer = {"_id": doc_id, "$or": [{marker: {"$lt": version}}, {marker: {"$exists": False}}]}
     try:
-        result = await collection.update_one(
-            {"_id": doc_id, "$or": [{marker: {"$lt": version}}, {marker: {"$exists": False}}]},
-            update,
-            upsert=True,
-        )
+        result = await collection.update_one(newer, update, upsert=True)
     except DuplicateKeyError:
-        return False  # the document exists with this version or a newer one
+        # the document exists: with this facet at this version or newer, or it was just created
+        # by a concurrent event of another facet (mongod retries a racing upsert only for
+        # equality filters) — so try once more as a plain conditional update
+        result = await collection.update_one(newer, update)
+        return result.modified_count == 1
     return result.upserted_id is not None or result.modified_count == 1
 
 

@@ -21,19 +21,12 @@ systems on ``employer.replies``).
 Consumes (queue ``applications.employer-requests``, bound to exchange ``employer.requests``):
 employer.request.submitted.v1 from employer systems (amqp.py).
 
-Publishes (outbox on ``applications``, ``requests``, ``changes``, ``rejections``): every event of
+Publishes (outbox on ``applications``, ``requests``, ``rejections``): every event of
 contracts/applications.py.
-
-Background: completes changes a crash left half-applied (every ``changes_sweep_seconds``).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
-
-import structlog
 from fastapi import FastAPI
 
 from contracts import applications as events
@@ -66,7 +59,6 @@ from services.applications.deps import ApplicationServices
 from services.applications.handlers import EventHandlers
 from services.applications.letter import LetterRenderer
 from services.applications.repository import OUTBOX_COLLECTIONS, Store
-from services.applications.repository_changes import Changes
 from services.applications.repository_projections import ProjectionsRepository
 from services.applications.repository_records import RecordsRepository
 from services.applications.service_apply import ApplyService
@@ -75,8 +67,6 @@ from services.applications.service_projections import ProjectionService
 from services.applications.service_requests import RequestService
 from services.applications.service_views import ViewService
 from services.applications.settings import ApplicationsSettings
-
-log = structlog.get_logger()
 
 
 def create_app(
@@ -92,7 +82,6 @@ def create_app(
     store = Store(rt.db)
     core = Core(
         store=store,
-        changes=Changes(store, relay),
         records=RecordsRepository(store),
         projections=ProjectionsRepository(store),
         relay=relay,
@@ -136,7 +125,6 @@ def create_app(
     )
     EmployerRequestConsumer(rt.bus, db=rt.db, core=core, requests=requests)
     rt.on_startup(store.ensure_indexes)
-    rt.background(sweep_loop(core.changes, settings.changes_sweep_seconds))
 
     app = rt.build_app(
         title="hataraku applications",
@@ -151,21 +139,3 @@ def create_app(
     )
     app.state.applications = services
     return app
-
-
-def sweep_loop(
-    changes: Changes, interval: float
-) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-    async def run(stop: asyncio.Event) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-                return
-            except TimeoutError:
-                pass
-            try:
-                await changes.sweep()
-            except Exception as exc:  # the next round tries again
-                log.warning("applications.changes.sweep_failed", error=repr(exc))
-
-    return run

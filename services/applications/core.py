@@ -14,7 +14,6 @@ from servicekit.errors import DomainError
 from servicekit.outbox import OutboxRelay
 from services.applications.domain import ConcurrentChange, today_jst
 from services.applications.repository import Doc, Store
-from services.applications.repository_changes import Changes
 from services.applications.repository_projections import ProjectionsRepository
 from services.applications.repository_records import RecordsRepository
 from services.applications.settings import ApplicationsSettings
@@ -29,7 +28,6 @@ Decide = Callable[[Doc], Awaitable[Decision | None]]
 @dataclass(frozen=True)
 class Core:
     store: Store
-    changes: Changes
     records: RecordsRepository
     projections: ProjectionsRepository
     relay: OutboxRelay
@@ -65,10 +63,11 @@ async def change(
     core: Core, kind: str, doc_id: str, decide: Decide, *, missing: type[DomainError]
 ) -> Doc | None:
     """Load the aggregate, let ``decide`` refuse (raise), do nothing (None) or decide a change,
-    and record it; decide again on the newer state when a parallel change of the same version
-    won. Returns the changed aggregate, or None when there was nothing to do."""
+    and write it (one conditional update with its events); decide again on the newer state when
+    a parallel change of the same version won. Returns the changed aggregate, or None when there
+    was nothing to do."""
     for _ in range(5):
-        doc = await core.changes.load(kind, doc_id)
+        doc = await core.records.get(kind, doc_id)
         if doc is None:
             raise missing()
         decided = await decide(doc)
@@ -76,9 +75,9 @@ async def change(
             return None
         fields, step, events = decided
         envelopes = [core.envelope(e, doc_id) for e in events]
-        result = await core.changes.record(
-            kind, doc, fields=fields, entry=step, events=envelopes, at=core.now()
-        )
+        result = await core.records.change(kind, doc, fields=fields, entry=step, events=envelopes)
         if result is not None:
+            if envelopes:
+                core.relay.kick(kind, doc_id)
             return result
     raise ConcurrentChange()

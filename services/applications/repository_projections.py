@@ -1,6 +1,7 @@
 """PyMongo access to the projections kept from identity's and jobs' events: ``seekers``,
 ``employers``, ``postings``. Writes go through ``apply_if_newer`` with one facet per kind of fact,
-so a repeated or late event never overwrites a newer one."""
+so a repeated or late event never overwrites a newer one. A posting's document also counts the
+direct requests sent for it (``requests_used``), the quota's one counter."""
 
 from __future__ import annotations
 
@@ -81,3 +82,17 @@ class ProjectionsRepository:
     async def posting_status(self, job_id: str) -> Doc | None:
         """The status and the facet versions, whether or not the snapshot arrived."""
         return await self.store.postings.find_one({"_id": job_id}, {"status": 1, "versions": 1})
+
+    # --- the direct request quota of a posting ---------------------------------------------------
+
+    async def take_request_slot(self, job_id: str, limit: int) -> bool:
+        """Count one more request for the posting unless ``limit`` are counted already (one
+        conditional ``$inc``: parallel senders never get past the limit together)."""
+        taken = await self.store.postings.update_one(
+            {"_id": job_id, "requests_used": {"$not": {"$gte": limit}}},
+            {"$inc": {"requests_used": 1}},
+        )
+        return taken.modified_count == 1
+
+    async def return_request_slot(self, job_id: str) -> None:
+        await self.store.postings.update_one({"_id": job_id}, {"$inc": {"requests_used": -1}})

@@ -1,13 +1,23 @@
 """PyMongo access to applications, direct requests and rejections: inserts (each with the outbox of
-its first event) and the lists. Lists are ordered by ``seq`` (time, then id: see
-``domain.sort_key``), which is also the cursor."""
+its first event), changes and the lists. Lists are ordered by ``seq`` (time, then id: see
+``domain.sort_key``), which is also the cursor.
+
+A change of an application or a request is one conditional update of its document: the version
+it was decided on is in the filter, and the same update sets the new fields and version, appends
+the timeline entry and queues the events. Of two parallel changes of one version exactly one
+matches; the other gets None and decides again on the newer state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from contracts import Envelope
+from servicekit import outbox
 from services.applications.domain import OPEN
 from services.applications.repository import Doc, Store
 
@@ -18,10 +28,55 @@ class RecordsRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    # --- one aggregate -------------------------------------------------------------------------
+
+    async def get(self, kind: str, doc_id: str) -> Doc | None:
+        return await self.store.collection(kind).find_one({"_id": doc_id}, HIDDEN)
+
+    async def change(
+        self,
+        kind: str,
+        doc: Doc,
+        *,
+        fields: dict[str, Any],
+        entry: Doc | None,
+        events: Sequence[Envelope],
+    ) -> Doc | None:
+        """The aggregate after its change to the next version, or None when ``doc`` (as loaded)
+        is no longer its current version."""
+        version = int(doc["version"])
+        update: dict[str, Any] = {"$set": {**fields, "version": version + 1}}
+        push: dict[str, Any] = outbox.push(*events)["$push"] if events else {}
+        if entry is not None:
+            push["timeline"] = entry
+        if push:
+            update["$push"] = push
+        return await self.store.collection(kind).find_one_and_update(
+            {"_id": doc["_id"], "version": version},
+            update,
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
+
     # --- applications --------------------------------------------------------------------------
 
-    async def insert_application(self, doc: Doc) -> None:
-        await self.store.applications.insert_one(doc)
+    async def insert_application(self, doc: Doc, claim_id: str) -> bool:
+        """Insert the application together with its (seeker, posting) claim, in one transaction.
+        False when the claim is held (by a live application, or one whose release was lost)."""
+
+        async def both(session: AsyncClientSession) -> None:
+            await self.store.claims.insert_one(
+                {"_id": claim_id, "application_id": doc["_id"], "at": doc["submitted_at"]},
+                session=session,
+            )
+            await self.store.applications.insert_one(doc, session=session)
+
+        try:
+            async with self.store.db.client.start_session() as session:
+                await session.with_transaction(both)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def applications(
         self,
@@ -43,8 +98,19 @@ class RecordsRepository:
 
     # --- direct requests -----------------------------------------------------------------------
 
-    async def insert_request(self, doc: Doc) -> None:
-        await self.store.requests.insert_one(doc)
+    async def insert_request(self, doc: Doc) -> bool:
+        """False when this seeker already has a request for this posting."""
+        try:
+            await self.store.requests.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def requested(self, job_id: str, seeker_id: str) -> bool:
+        found = await self.store.requests.find_one(
+            {"job_id": job_id, "seeker_id": seeker_id}, {"_id": 1}
+        )
+        return found is not None
 
     async def requests(self, query: dict[str, Any], *, cursor: str | None, limit: int) -> list[Doc]:
         if cursor:

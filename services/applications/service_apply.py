@@ -4,7 +4,6 @@ the employer), optionally answering a direct request."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import structlog
@@ -80,14 +79,13 @@ class ApplyService:
             request = await self.requests.answerable(seeker_id, request_id, job_id)
 
         application_id = uuid.uuid4().hex
+        doc = self._build(application_id, seeker, posting, route, motivation, request_id)
         claim = apply_claim(seeker_id, job_id)
-        await self._claim(claim, application_id)
-        try:
-            doc = self._build(application_id, seeker, posting, route, motivation, request_id)
-            await self.core.records.insert_application(doc)
-        except BaseException:
-            await self.core.store.release(claim, application_id=application_id)
-            raise
+        if not await self.core.records.insert_application(doc, claim):
+            if not await self._release_if_ended(claim):
+                raise AlreadyApplied()
+            if not await self.core.records.insert_application(doc, claim):
+                raise AlreadyApplied()
         self.core.relay.kick(APPLICATIONS, application_id)
         log.info(
             "applications.application.submitted",
@@ -100,24 +98,18 @@ class ApplyService:
         doc.pop("outbox", None)
         return doc
 
-    async def _claim(self, claim: str, application_id: str) -> None:
-        """Take the (seeker, posting) claim. A claim whose application has ended, or whose
-        application never appeared (a crash between the two inserts), is taken over."""
-        for _ in range(3):
-            if await self.core.store.claim(claim, application_id=application_id):
-                return
-            held = await self.core.store.claim_of(claim)
-            if held is None:
-                continue  # released meanwhile
-            other = await self.core.changes.load(APPLICATIONS, held["application_id"])
-            if other is None:
-                age = datetime.now(UTC) - held["at"]
-                if age < timedelta(seconds=self.core.settings.orphan_claim_seconds):
-                    raise AlreadyApplied()  # being created right now
-            elif not is_final(other["status"]):
-                raise AlreadyApplied()
-            await self.core.store.release(claim, application_id=held["application_id"])
-        raise AlreadyApplied()
+    async def _release_if_ended(self, claim: str) -> bool:
+        """A claim is released when its application ends; one still held by an ended
+        application (the process stopped between the two writes) is released now. True when
+        the claim is free to take again."""
+        held = await self.core.store.claim_of(claim)
+        if held is None:
+            return True  # released meanwhile
+        other = await self.core.records.get(APPLICATIONS, held["application_id"])
+        if other is not None and not is_final(other["status"]):
+            return False
+        await self.core.store.release(claim, application_id=held["application_id"])
+        return True
 
     def _build(
         self,

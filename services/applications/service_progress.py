@@ -69,9 +69,7 @@ class ProgressService:
                 raise JobNotFound()
             if posting_state(posting, today) != "open":
                 raise PostingClosed()
-            number = await self.core.store.allocate_referral_number(
-                app["office_code"], today.year, app["_id"]
-            )
+            number = await self.core.store.allocate_referral_number(app["office_code"], today.year)
             version = app["version"] + 1
             referral = {
                 "referral_number": number,

@@ -1,7 +1,8 @@
 """Direct requests (リクエスト): an employer with an employer My Page sends one of its open postings
 and a message to a seeker whose profile is public. At most once per seeker and posting, at most
-``request_quota`` seekers per posting — both decided by first-insert-wins claims, never a counter.
-The same ``send`` serves the HTTP API and employer systems over AMQP."""
+``request_quota`` seekers per posting: a unique index on (posting, seeker) and one conditional
+``$inc`` of the posting's counter decide both under concurrency. The same ``send`` serves the
+HTTP API and employer systems over AMQP."""
 
 from __future__ import annotations
 
@@ -38,14 +39,6 @@ from services.applications.repository import REQUESTS, Doc
 log = structlog.get_logger()
 
 ExpiryReason = Literal["posting_closed", "posting_expired", "seeker_cancelled"]
-
-
-def request_claim(job_id: str, seeker_id: str) -> str:
-    return f"request:{job_id}:{seeker_id}"
-
-
-def slot_claim(job_id: str, slot: int) -> str:
-    return f"slot:{job_id}:{slot}"
 
 
 class RequestService:
@@ -88,30 +81,20 @@ class RequestService:
         if not seeker.get("accepts_direct_requests"):
             raise RequestsNotAccepted()
 
-        request_id = uuid.uuid4().hex
-        once = request_claim(job_id, seeker_id)
-        if not await self.core.store.claim(once, request_id=request_id):
+        if await self.core.records.requested(job_id, seeker_id):
             raise AlreadyRequested()
-        slot = await self._take_slot(job_id, request_id, seeker_id)
-        if slot is None:
-            await self.core.store.release(once, request_id=request_id)
+        limit = self.core.settings.request_quota
+        if not await self.core.projections.take_request_slot(job_id, limit):
             raise RequestQuotaExceeded()
-        doc = self._build(
-            request_id, employer, posting, seeker_id, message, via, client_reference, slot
-        )
-        await self.core.records.insert_request(doc)
+        request_id = uuid.uuid4().hex
+        doc = self._build(request_id, employer, posting, seeker_id, message, via, client_reference)
+        if not await self.core.records.insert_request(doc):  # the same seeker, in parallel
+            await self.core.projections.return_request_slot(job_id)
+            raise AlreadyRequested()
         self.core.relay.kick(REQUESTS, request_id)
         log.info("applications.request.sent", direct_request_id=request_id, job_id=job_id, via=via)
         doc.pop("outbox", None)
         return doc
-
-    async def _take_slot(self, job_id: str, request_id: str, seeker_id: str) -> int | None:
-        for slot in range(1, self.core.settings.request_quota + 1):
-            if await self.core.store.claim(
-                slot_claim(job_id, slot), request_id=request_id, seeker_id=seeker_id
-            ):
-                return slot
-        return None
 
     def _build(
         self,
@@ -122,7 +105,6 @@ class RequestService:
         message: str,
         via: Literal["http", "amqp"],
         client_reference: str | None,
-        slot: int,
     ) -> Doc:
         now = self.core.now()
         snapshot = posting["posting"]
@@ -156,24 +138,21 @@ class RequestService:
             "version": 1,
             "via": via,
             "client_reference": client_reference,
-            "slot": slot,
             "sent_at": now,
             "application_id": None,
             "timeline": [entry(version=1, status="pending", action="sent", at=now, by=by)],
             **outbox.initial(self.core.envelope(event, request_id)),
         }
 
-    async def quota(self, job_id: str) -> dict[str, int]:
+    def quota(self, posting: Doc) -> dict[str, int]:
         limit = self.core.settings.request_quota
-        used = await self.core.store.count_claims(
-            [slot_claim(job_id, n) for n in range(1, limit + 1)]
-        )
+        used = int(posting.get("requests_used") or 0)
         return {"limit": limit, "used": used, "remaining": max(limit - used, 0)}
 
     # --- the seeker's side ---------------------------------------------------------------------
 
     async def answerable(self, seeker_id: str, request_id: str, job_id: str) -> Doc:
-        request = await self.core.changes.load(REQUESTS, request_id)
+        request = await self.core.records.get(REQUESTS, request_id)
         if request is None or request["seeker_id"] != seeker_id:
             raise RequestNotFound()
         if request["job_id"] != job_id:

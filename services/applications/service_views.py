@@ -17,7 +17,7 @@ from services.applications.domain import (
     NotPostingOwner,
     ReferralLetterNotIssued,
 )
-from services.applications.repository import APPLICATIONS, REQUESTS, Doc
+from services.applications.repository import APPLICATIONS, Doc
 from services.applications.service_requests import RequestService
 
 
@@ -37,7 +37,7 @@ class ViewService:
 
     async def application(self, principal: Principal, application_id: str) -> Doc:
         app = access.check_visible(
-            principal, await self.core.changes.load(APPLICATIONS, application_id)
+            principal, await self.core.records.get(APPLICATIONS, application_id)
         )
         return await self.render(principal, app)
 
@@ -52,7 +52,6 @@ class ViewService:
         self, principal: Principal, docs: list[Doc], limit: int
     ) -> dict[str, Any]:
         items, cursor = page(docs, limit)
-        items = await self.core.changes.current(APPLICATIONS, items)
         audience = views.audience_of(principal.role)
         seekers: dict[str, Doc] = {}
         if audience != "seeker":
@@ -115,7 +114,7 @@ class ViewService:
 
     async def letter(self, principal: Principal, application_id: str) -> Doc:
         app = access.check_visible(
-            principal, await self.core.changes.load(APPLICATIONS, application_id)
+            principal, await self.core.records.get(APPLICATIONS, application_id)
         )
         if not app.get("referral"):
             raise ReferralLetterNotIssued()
@@ -177,10 +176,9 @@ class ViewService:
             if posting["employer_id"] != employer_id:
                 raise NotPostingOwner()
             query["job_id"] = job_id
-            quota = await self.requests.quota(job_id)
+            quota = self.requests.quota(posting)
         docs = await self.core.records.requests(query, cursor=cursor, limit=limit)
         items, next_cursor = page(docs, limit)
-        items = await self.core.changes.current(REQUESTS, items)
         return {
             "items": [views.request(d, "employer") for d in items],
             "next_cursor": next_cursor,
@@ -195,5 +193,4 @@ class ViewService:
             {"seeker_id": seeker_id}, cursor=cursor, limit=limit
         )
         items, next_cursor = page(docs, limit)
-        items = await self.core.changes.current(REQUESTS, items)
         return {"items": [views.request(d, "seeker") for d in items], "next_cursor": next_cursor}

@@ -4,7 +4,6 @@ is public — desired conditions; never a name or contact details (identity keep
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any, Literal
 
 from services.applications.domain import next_actions, seeker_state
@@ -48,15 +47,8 @@ def age_band(seeker: Doc | None) -> str | None:
     return band
 
 
-def _utc(value: Any) -> Any:
-    """FerretDB and MongoDB hand datetimes back as UTC; make sure they say so."""
-    if hasattr(value, "tzinfo") and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _entry(step: Doc, audience: Audience) -> Doc:
-    out = {k: _utc(v) for k, v in step.items()}
+    out = dict(step)
     if audience != "staff":
         out.pop("by_id", None)
     return out
@@ -78,9 +70,9 @@ def application(app: Doc, audience: Audience, seeker: Doc | None = None) -> Doc:
         "seeker_number": app.get("seeker_number"),
         "office_code": app["office_code"],
         "motivation": app["motivation"],
-        "submitted_at": _utc(app["submitted_at"]),
+        "submitted_at": app["submitted_at"],
         "submitted_on": app["submitted_on"],
-        "updated_at": _utc(app["updated_at"]),
+        "updated_at": app["updated_at"],
         "request_id": app.get("request_id"),
         "timeline": [_entry(s, audience) for s in sorted(app["timeline"], key=_version)],
         "referral": None,
@@ -142,7 +134,7 @@ def request(doc: Doc, audience: Audience) -> Doc:
         "employer_name": doc["employer_name"],
         "seeker_id": doc["seeker_id"],
         "message": doc["message"],
-        "sent_at": _utc(doc["sent_at"]),
+        "sent_at": doc["sent_at"],
         "application_id": doc.get("application_id"),
         "expired_reason": doc.get("expired_reason"),
     }

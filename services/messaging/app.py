@@ -14,14 +14,13 @@ applications.application.submitted.v1, …referral_issued.v1, …referral_declin
 …status_changed.v1, …withdrawn.v1, …posting_closed.v1, applications.request.sent.v1,
 …request.declined.v1, …request.expired.v1.
 
-Publishes (outbox): messaging.conversation.opened.v1 (``conversations``),
+Publishes (outbox): messaging.conversation.opened.v1 and .closed.v1 (``conversations``),
 messaging.message.sent.v1 (``messages``), messaging.conversation.read.v1 (``read_marks``),
-messaging.conversation.closed.v1 (``closures``), messaging.notice.published.v1 (``notices``),
-messaging.notice.read.v1 (``notice_reads``). Never notifier.email.send.v1: messages and notices
-are never e-mailed.
+messaging.notice.published.v1 (``notices``), messaging.notice.read.v1 (``notice_reads``). Never
+notifier.email.send.v1: messages and notices are never e-mailed.
 
 Background: the closing loop (conversations close ``close_after_days`` after their application
-ended; the injected clock decides) and the clean-up of old rate-limit slots.
+ended; the injected clock decides). Rate-limit windows expire by their TTL index.
 """
 
 from __future__ import annotations
@@ -157,7 +156,6 @@ def closing_loop(
                 pass
             try:
                 await services.lifecycle.close_due()
-                await services.messages.prune_slots()
             except Exception as exc:  # the next round tries again
                 log.warning("messaging.closing.failed", error=repr(exc))
 

@@ -1,21 +1,19 @@
 """The messaging database: its collections and their indexes.
 
-Writes that must happen at most once are inserts with a chosen ``_id`` (the first insert wins,
-atomically on MongoDB and on FerretDB alike); events travel in the ``outbox`` field of the
-document whose insert caused them, so no document that carries events is updated concurrently
-except by the relay.
+An effect that must happen at most once is keyed by what causes it: an insert under an ``_id``
+derived from the event or chosen by the client (the first insert wins), or one conditional update
+of the document it changes. Events travel in the ``outbox`` field of the document whose write
+caused them, queued by that same write.
 
 | collection | one document per | written |
 | --- | --- | --- |
-| conversations | conversation (``app-<application_id>`` / ``req-<request_id>``) | insert (outbox: opened), then only status and activity |
+| conversations | conversation (``app-<application_id>`` / ``req-<request_id>``) | insert (outbox: opened); activity; the end (``due_at``, first end counts); closing: one conditional update (outbox: closed) |
 | messages | message (``_id`` = message id) | insert only (outbox: message.sent) |
-| read_marks | (conversation, side, time read up to) | insert only (outbox: conversation.read); older ones pruned |
+| read_marks | (conversation, side): how far that side has read | conditional upsert, only forward (outbox: conversation.read) |
 | facts | ``<conversation>|base`` / ``|reachable`` / ``|ended``: what applications told us | insert only |
-| ends | conversation whose application ended (due to close) | insert, then ``closed`` flag |
-| closures | closed conversation | insert only (outbox: conversation.closed) |
-| employers / employer_mypages | establishment / establishment with an employer My Page | projection / insert only |
-| seekers / seeker_cancellations | seeker registration / cancelled seeker | projection / insert only |
-| send_slots | (account, minute, n): the n-th message of that minute | insert only (rate limit) |
+| employers | establishment: registration (facet), My Page opened | projection |
+| seekers | seeker registration (facets), cancelled | projection |
+| send_windows | (account, minute): messages sent in that minute | conditional ``$inc`` (rate limit); TTL |
 | notices | notice with its audience (fan-out on read) | insert only (outbox: notice.published) |
 | notice_reads | (notice, seeker) read | insert only (outbox: notice.read) |
 """
@@ -33,14 +31,10 @@ from servicekit.db import ensure_indexes
 Doc = dict[str, Any]
 Collection = AsyncCollection[Doc]
 
-OUTBOX_COLLECTIONS = [
-    "conversations",
-    "messages",
-    "read_marks",
-    "closures",
-    "notices",
-    "notice_reads",
-]
+OUTBOX_COLLECTIONS = ["conversations", "messages", "read_marks", "notices", "notice_reads"]
+# a send window is kept this long after its minute began (its minute is in its ``_id``, so a late
+# TTL sweep changes nothing)
+SEND_WINDOW_KEEP_SECONDS = 120
 
 INDEXES: dict[str, list[IndexModel]] = {
     "conversations": [
@@ -52,6 +46,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("employer_id", ASCENDING), ("activity_at", DESCENDING), ("_id", DESCENDING)],
             name="employer_activity",
         ),
+        # open conversations whose application ended: the closing loop's work
+        IndexModel([("due_at", ASCENDING)], name="due", partialFilterExpression={"status": "open"}),
     ],
     "messages": [
         IndexModel(
@@ -63,20 +59,11 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="conversation_recipient_time",
         ),
     ],
-    "read_marks": [
-        IndexModel(
-            [("conversation_id", ASCENDING), ("party", ASCENDING), ("up_to", DESCENDING)],
-            name="conversation_party",
-        ),
-        IndexModel([("party", ASCENDING)], name="party"),
-    ],
     "facts": [
         IndexModel([("employer_id", ASCENDING), ("fact", ASCENDING)], name="employer_fact"),
     ],
-    "ends": [IndexModel([("closed", ASCENDING), ("due_at", ASCENDING)], name="due")],
-    "send_slots": [
-        IndexModel([("account", ASCENDING), ("minute", ASCENDING)], name="account_minute"),
-        IndexModel([("minute", ASCENDING)], name="minute"),
+    "send_windows": [
+        IndexModel([("at", ASCENDING)], name="expiry", expireAfterSeconds=SEND_WINDOW_KEEP_SECONDS),
     ],
     "notices": [
         IndexModel([("audience.kind", ASCENDING), ("published_at", DESCENDING)], name="kind_time"),
@@ -104,13 +91,9 @@ class Store:
         self.messages: Collection = db["messages"]
         self.read_marks: Collection = db["read_marks"]
         self.facts: Collection = db["facts"]
-        self.ends: Collection = db["ends"]
-        self.closures: Collection = db["closures"]
         self.employers: Collection = db["employers"]
-        self.employer_mypages: Collection = db["employer_mypages"]
         self.seekers: Collection = db["seekers"]
-        self.seeker_cancellations: Collection = db["seeker_cancellations"]
-        self.send_slots: Collection = db["send_slots"]
+        self.send_windows: Collection = db["send_windows"]
         self.notices: Collection = db["notices"]
         self.notice_reads: Collection = db["notice_reads"]
 

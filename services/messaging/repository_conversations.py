@@ -1,10 +1,9 @@
-"""PyMongo access to conversations, the facts they open from, their ends and closures, and the
-projections of identity's employers and seekers."""
+"""PyMongo access to conversations (opening, activity, end and closing), the facts they open from,
+and the projections of identity's employers and seekers."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError
@@ -60,11 +59,34 @@ class ConversationsRepository:
             {"seeker_id": seeker_id, "status": "open"}, {"_id": 1}
         ).to_list(None)
 
-    async def mark_closed(self, conversation_id: str, *, at: datetime, reason: str) -> None:
-        await self.s.conversations.update_one(
-            {"_id": conversation_id},
-            {"$set": {"status": "closed", "closed_at": at, "closed_reason": reason}},
+    async def record_end(
+        self, conversation_id: str, *, ended_at: datetime, due_at: datetime
+    ) -> bool:
+        """The open conversation closes at ``due_at``; the first end counts. False when there is
+        no such conversation (yet), or its end was recorded already."""
+        result = await self.s.conversations.update_one(
+            {"_id": conversation_id, "status": "open", "due_at": {"$exists": False}},
+            {"$set": {"ended_at": ended_at, "due_at": due_at}},
         )
+        return result.modified_count == 1
+
+    async def due(self, now: datetime, limit: int = 500) -> list[Doc]:
+        found = self.s.conversations.find({"status": "open", "due_at": {"$lte": now}}, {"_id": 1})
+        return await found.limit(limit).to_list(None)
+
+    async def close(
+        self, conversation_id: str, *, at: datetime, reason: str, event: Envelope
+    ) -> bool:
+        """Close the conversation if it is open, queueing its closed event: True for the one
+        write that closed it."""
+        result = await self.s.conversations.update_one(
+            {"_id": conversation_id, "status": "open"},
+            {
+                "$set": {"status": "closed", "closed_at": at, "closed_reason": reason},
+                **outbox.push(event),
+            },
+        )
+        return result.modified_count == 1
 
     # --- facts from applications (insert only) ------------------------------------------------
 
@@ -85,38 +107,6 @@ class ConversationsRepository:
         ).to_list(None)
         return [d["conversation_id"] for d in docs]
 
-    # --- ends and closures ----------------------------------------------------------------------
-
-    async def record_end(
-        self, conversation_id: str, *, ended_at: datetime, due_at: datetime
-    ) -> None:
-        try:
-            await self.s.ends.insert_one(
-                {"_id": conversation_id, "ended_at": ended_at, "due_at": due_at, "closed": False}
-            )
-        except DuplicateKeyError:
-            pass  # the first end counts
-
-    async def due(self, now: datetime, limit: int = 500) -> list[Doc]:
-        return await (
-            self.s.ends.find({"closed": False, "due_at": {"$lte": now}}).limit(limit).to_list(None)
-        )
-
-    async def end_done(self, conversation_id: str) -> None:
-        await self.s.ends.update_one({"_id": conversation_id}, {"$set": {"closed": True}})
-
-    async def insert_closure(self, conversation_id: str, doc: Doc, event: Envelope) -> bool:
-        try:
-            await self.s.closures.insert_one(
-                {"_id": conversation_id, **doc, **outbox.initial(event)}
-            )
-            return True
-        except DuplicateKeyError:
-            return False
-
-    async def closure(self, conversation_id: str) -> Doc | None:
-        return await self.s.closures.find_one({"_id": conversation_id}, {"outbox": 0})
-
     # --- projections of identity --------------------------------------------------------------
 
     async def apply_employer(self, employer_id: str, version: int, fields: Doc) -> bool:
@@ -127,17 +117,11 @@ class ConversationsRepository:
     async def employer(self, employer_id: str) -> Doc | None:
         return await self.s.employers.find_one({"_id": employer_id})
 
-    async def add_employer_mypage(self, employer_id: str, account_id: str) -> None:
-        try:
-            await self.s.employer_mypages.insert_one({"_id": employer_id, "account_id": account_id})
-        except DuplicateKeyError:
-            pass
-
-    async def has_mypage(self, employer_id: str) -> bool:
-        if await self.s.employer_mypages.find_one({"_id": employer_id}, {"_id": 1}):
-            return True
-        doc = await self.s.employers.find_one({"_id": employer_id}, {"has_mypage": 1})
-        return bool(doc and doc.get("has_mypage"))
+    async def employer_opened_mypage(self, employer_id: str) -> None:
+        """A fact that never reverts: set whatever the order of events (no version needed)."""
+        await self.s.employers.update_one(
+            {"_id": employer_id}, {"$set": {"mypage_opened": True}}, upsert=True
+        )
 
     async def apply_seeker(
         self, seeker_id: str, version: int, fields: Doc, *, facet: str = "registration"
@@ -153,11 +137,14 @@ class ConversationsRepository:
         docs = await self.s.seekers.find({"_id": {"$in": seeker_ids}}).to_list(None)
         return {d["_id"]: d for d in docs}
 
-    async def add_cancellation(self, seeker_id: str, fields: dict[str, Any]) -> None:
-        try:
-            await self.s.seeker_cancellations.insert_one({"_id": seeker_id, **fields})
-        except DuplicateKeyError:
-            pass
+    async def seeker_cancelled(self, seeker_id: str, at: datetime) -> None:
+        """A fact that never reverts; the first time counts."""
+        await self.s.seekers.update_one(
+            {"_id": seeker_id}, {"$min": {"cancelled_at": at}}, upsert=True
+        )
 
     async def cancelled(self, seeker_id: str) -> bool:
-        return bool(await self.s.seeker_cancellations.find_one({"_id": seeker_id}, {"_id": 1}))
+        found = await self.s.seekers.find_one(
+            {"_id": seeker_id, "cancelled_at": {"$exists": True}}, {"_id": 1}
+        )
+        return found is not None

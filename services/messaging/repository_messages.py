@@ -1,4 +1,4 @@
-"""PyMongo access to messages, read markers and the send rate limit's slots."""
+"""PyMongo access to messages, read markers and the send rate limit's windows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts import Envelope
 from servicekit import outbox
-from services.messaging.repository import Doc, Store
+from services.messaging.repository import Collection, Doc, Store
 
 
 class MessagesRepository:
@@ -52,58 +52,53 @@ class MessagesRepository:
             query["created_at"] = {"$gt": after}
         return await self.s.messages.count_documents(query)
 
-    # --- read markers: insert only, the latest wins -------------------------------------------
+    # --- read markers: one per (conversation, side), only ever moved forward -------------------
 
-    async def insert_read_mark(self, doc: Doc, event: Envelope) -> bool:
-        try:
-            await self.s.read_marks.insert_one({**doc, **outbox.initial(event)})
-            return True
-        except DuplicateKeyError:
-            return False
+    async def advance_read_mark(
+        self, conversation_id: str, party: str, up_to: datetime, *, at: datetime, event: Envelope
+    ) -> str | None:
+        """Move the side's marker forward to ``up_to``, queueing its read event with it. The
+        marker's ``_id``, or None when it was as far already."""
+        mark_id = f"{conversation_id}|{party}"
+        update = {
+            "$set": {"conversation_id": conversation_id, "party": party, "up_to": up_to, "at": at},
+            **outbox.push(event),
+        }
+        moved = await _conditional_upsert(
+            self.s.read_marks, {"_id": mark_id, "up_to": {"$lt": up_to}}, update
+        )
+        return mark_id if moved else None
 
     async def read_up_to(self, conversation_id: str, party: str) -> datetime | None:
-        doc = await self.s.read_marks.find_one(
-            {"conversation_id": conversation_id, "party": party},
-            {"up_to": 1},
-            sort=[("up_to", DESCENDING)],
-        )
+        doc = await self.s.read_marks.find_one({"_id": f"{conversation_id}|{party}"}, {"up_to": 1})
         return doc["up_to"] if doc else None
 
     async def read_marks_of(self, party: str, conversation_ids: list[str]) -> dict[str, datetime]:
         if not conversation_ids:
             return {}
+        ids = [f"{c}|{party}" for c in conversation_ids]
         docs = await self.s.read_marks.find(
-            {"party": party, "conversation_id": {"$in": conversation_ids}},
-            {"conversation_id": 1, "up_to": 1},
+            {"_id": {"$in": ids}}, {"conversation_id": 1, "up_to": 1}
         ).to_list(None)
-        marks: dict[str, datetime] = {}
-        for d in docs:
-            c = d["conversation_id"]
-            if c not in marks or d["up_to"] > marks[c]:
-                marks[c] = d["up_to"]
-        return marks
+        return {d["conversation_id"]: d["up_to"] for d in docs}
 
-    async def prune_read_marks(self, conversation_id: str, party: str, below: datetime) -> None:
-        """Older markers say nothing the newest does not; drop those already published."""
-        await self.s.read_marks.delete_many(
-            {
-                "conversation_id": conversation_id,
-                "party": party,
-                "up_to": {"$lt": below},
-                "outbox.0": {"$exists": False},
-            }
-        )
+    # --- rate limit: a counter per (account, minute) ---------------------------------------------
 
-    # --- rate limit: at most N slot documents per (account, minute) ----------------------------
+    async def count_send(self, account: str, minute: datetime, limit: int) -> bool:
+        """Count one send in the account's window of this minute, unless ``limit`` are counted
+        already. The window expires by its TTL index a little after its minute."""
+        window = {"_id": f"{account}|{minute:%Y%m%d%H%M}", "n": {"$lt": limit}}
+        update = {"$inc": {"n": 1}, "$setOnInsert": {"at": minute}}
+        return await _conditional_upsert(self.s.send_windows, window, update)
 
-    async def take_slot(self, account: str, minute: str, n: int, at: datetime) -> bool:
-        try:
-            await self.s.send_slots.insert_one(
-                {"_id": f"{account}|{minute}|{n}", "account": account, "minute": minute, "at": at}
-            )
-            return True
-        except DuplicateKeyError:
-            return False
 
-    async def drop_slots_before(self, minute: str) -> None:
-        await self.s.send_slots.delete_many({"minute": {"$lt": minute}})
+async def _conditional_upsert(collection: Collection, query: Doc, update: Doc) -> bool:
+    """``update_one(query, update, upsert=True)``: True when a document was changed or created.
+    When the ``_id`` exists but the rest of ``query`` does not match, the upsert's insert is a
+    duplicate: the condition is false. A duplicate can also be a parallel first insert, so the
+    update is tried once more without the upsert, now that the document exists."""
+    try:
+        result = await collection.update_one(query, update, upsert=True)
+    except DuplicateKeyError:
+        result = await collection.update_one(query, update)
+    return result.upserted_id is not None or result.modified_count == 1

@@ -88,13 +88,13 @@ class LifecycleService:
                 "at": at,
             },
         )
-        if await self.conversations.get(conversation_id) is not None:
-            await self._record_end(conversation_id, at)
+        await self._record_end(conversation_id, at)
 
     async def _record_end(self, conversation_id: str, at: datetime) -> None:
+        """A no-op while the conversation is not open (yet): opening looks at the fact again."""
         due = at + timedelta(days=self.settings.close_after_days)
-        await self.conversations.record_end(conversation_id, ended_at=at, due_at=due)
-        log.info("messaging.conversation.end_recorded", conversation_id=conversation_id)
+        if await self.conversations.record_end(conversation_id, ended_at=at, due_at=due):
+            log.info("messaging.conversation.end_recorded", conversation_id=conversation_id)
 
     # --- opening --------------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class LifecycleService:
         if await self.conversations.cancelled(seeker_id):
             return None
         employer = await self.conversations.employer(employer_id) or {}
-        if not employer.get("has_mypage") and not await self.conversations.has_mypage(employer_id):
+        if not (employer.get("has_mypage") or employer.get("mypage_opened")):
             return None
         seeker = await self.conversations.seeker(seeker_id) or {}
         now = self.now()
@@ -230,8 +230,10 @@ class LifecycleService:
     # --- closing --------------------------------------------------------------------------------
 
     async def close(self, conversation_id: str, *, reason: str) -> bool:
+        """Close an open conversation (one conditional update, its event with it). True when
+        this call closed it."""
         conversation = await self.conversations.get(conversation_id)
-        if conversation is None:
+        if conversation is None or conversation["status"] != "open":
             return False
         now = self.now()
         event = ConversationClosed(
@@ -242,34 +244,23 @@ class LifecycleService:
             closed_at=now,
         )
         env = outbox.envelope(event, producer=PRODUCER, subject=conversation_id)
-        first = await self.conversations.insert_closure(
-            conversation_id, {"reason": reason, "closed_at": now}, env
-        )
-        if first:
-            self.relay.kick("closures", conversation_id)
-            log.info(
-                "messaging.conversation.closed", conversation_id=conversation_id, reason=reason
-            )
-        closure = await self.conversations.closure(conversation_id) or {}
-        await self.conversations.mark_closed(
-            conversation_id,
-            at=closure.get("closed_at", now),
-            reason=closure.get("reason", reason),
-        )
-        return first
+        if not await self.conversations.close(conversation_id, at=now, reason=reason, event=env):
+            return False
+        self.relay.kick("conversations", conversation_id)
+        log.info("messaging.conversation.closed", conversation_id=conversation_id, reason=reason)
+        return True
 
     async def close_due(self) -> int:
         """Close the conversations whose application ended ``close_after_days`` ago (the clock
         decides; no TTL index is relied on)."""
         closed = 0
-        for end in await self.conversations.due(self.now()):
-            if await self.close(end["_id"], reason="ended"):
+        for conversation in await self.conversations.due(self.now()):
+            if await self.close(conversation["_id"], reason="ended"):
                 closed += 1
-            await self.conversations.end_done(end["_id"])
         return closed
 
     async def seeker_cancelled(self, seeker_id: str, *, at: datetime) -> int:
-        await self.conversations.add_cancellation(seeker_id, {"cancelled_at": at})
+        await self.conversations.seeker_cancelled(seeker_id, at)
         closed = 0
         for doc in await self.conversations.open_of_seeker(seeker_id):
             if await self.close(doc["_id"], reason="seeker_cancelled"):

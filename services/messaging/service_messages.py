@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
@@ -73,7 +73,6 @@ class MessageService:
         self.settings = settings
         self.clock = clock
         self.relay = relay
-        self._slot_hint: dict[tuple[str, str], int] = {}
 
     def now(self) -> datetime:
         return to_ms(self.clock.now())
@@ -186,7 +185,7 @@ class MessageService:
         conversation = seen.conversation
         if side.role == "seeker" and await self.conversations.cancelled(side.id):
             raise SeekerCancelled()
-        if conversation["status"] == "closed" or await self.conversations.closure(conversation_id):
+        if conversation["status"] == "closed":
             raise ConversationClosed()
         text = clean(body)
         if not text:
@@ -228,29 +227,14 @@ class MessageService:
         return seen, doc, created
 
     async def _take_slot(self, account: str, now: datetime) -> None:
-        """At most ``send_limit_per_minute`` slot documents exist per (account, minute),
-        ``_id`` = ``<account>|<minute>|<n>``: each send inserts the next free one and the first
-        insert of a slot wins, so replicas together never exceed the limit. Only ``_id``s are
-        touched; this process remembers where it found the last free slot to start there."""
+        """At most ``send_limit_per_minute`` sends per account and minute: one conditional
+        ``$inc`` of the (account, minute) window, so replicas together never exceed it."""
         limit = self.settings.send_limit_per_minute
-        minute = now.strftime("%Y%m%d%H%M")
-        key = (account, minute)
-        start = self._slot_hint.get(key, 0) + 1
-        for n in range(start, limit + 1):
-            if await self.messages.take_slot(account, minute, n, now):
-                if len(self._slot_hint) > 10_000:
-                    self._slot_hint.clear()
-                self._slot_hint[key] = n
-                return
-        self._slot_hint[key] = limit
+        if await self.messages.count_send(account, now.replace(second=0, microsecond=0), limit):
+            return
         retry_after = max(1, 60 - now.second)
         log.info("messaging.send.rate_limited", account_id=account)
         raise RateLimited(headers={"Retry-After": str(retry_after)})
-
-    async def prune_slots(self) -> None:
-        await self.messages.drop_slots_before(
-            (self.now() - timedelta(minutes=2)).strftime("%Y%m%d%H%M")
-        )
 
     # --- read -----------------------------------------------------------------------------------
 
@@ -274,18 +258,12 @@ class MessageService:
             read_up_to=up_to,
             read_at=now,
         )
-        mark_id = f"{conversation_id}|{key}|{int(up_to.timestamp() * 1000):015d}"
         env = outbox.envelope(event, producer=PRODUCER, subject=conversation_id)
-        doc = {
-            "_id": mark_id,
-            "conversation_id": conversation_id,
-            "party": key,
-            "up_to": up_to,
-            "at": now,
-        }
-        if await self.messages.insert_read_mark(doc, env):
+        mark_id = await self.messages.advance_read_mark(
+            conversation_id, key, up_to, at=now, event=env
+        )
+        if mark_id is not None:
             self.relay.kick("read_marks", mark_id)
-            await self.messages.prune_read_marks(conversation_id, key, up_to)
         return up_to, await self.messages.count_unread(conversation_id, key, up_to)
 
 

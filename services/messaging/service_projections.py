@@ -32,7 +32,7 @@ class ProjectionService:
     async def mypage_opened(self, event: MypageOpened) -> None:
         if event.account_type != "employer" or not event.employer_id:
             return
-        await self.conversations.add_employer_mypage(event.employer_id, event.account_id)
+        await self.conversations.employer_opened_mypage(event.employer_id)
         await self.lifecycle.employer_has_mypage(event.employer_id)
 
     async def seeker_registered(self, event: SeekerRegistered) -> None:

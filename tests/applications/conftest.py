@@ -1,6 +1,6 @@
-"""One applications service for the applications tests: real FerretDB/MongoDB and RabbitMQ, a
-database and broker namespace of this test run, tokens signed by the test, identity's and jobs'
-facts fed through the broker as those services publish them."""
+"""One applications service for the applications tests: a real MongoDB-compatible server and
+RabbitMQ, a database and broker namespace of this test run, tokens signed by the test, identity's
+and jobs' facts fed through the broker as those services publish them."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class AppsEnv:
 
 @pytest.fixture(scope="session")
 async def apps(make_settings: Any) -> AsyncIterator[AppsEnv]:
-    settings = make_settings(ApplicationsSettings, changes_sweep_seconds=0.5)
+    settings = make_settings(ApplicationsSettings)
     tokens = Tokens(settings)
     app = create_app(settings, verifier=tokens.verifier())
     async with running(app) as client:

@@ -225,11 +225,13 @@ async def test_the_example_publisher_sends_and_reads_the_answer(apps, system) ->
         "ご経験を活かせる求人です。",
         "--prefix",
         apps.settings.bus_prefix,
+        "--wait",
+        "10",
     ]
     proc = await asyncio.create_subprocess_exec(
         *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 0, (out.decode(), err.decode())
     assert "accepted: request_id=" in out.decode()
     items = await requests_of(apps, seeker)
@@ -238,5 +240,5 @@ async def test_the_example_publisher_sends_and_reads_the_answer(apps, system) ->
     proc = await asyncio.create_subprocess_exec(
         *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 1 and "already_requested" in out.decode()

@@ -1,6 +1,6 @@
-"""One messaging service for the messaging tests: real FerretDB/MongoDB and RabbitMQ, a database
-and broker namespace of its own, tokens signed by the test, a clock the tests can move, other
-services' facts fed through the broker as those services publish them."""
+"""One messaging service for the messaging tests: a real MongoDB-compatible server and RabbitMQ,
+a database and broker namespace of its own, tokens signed by the test, a clock the tests can move,
+other services' facts fed through the broker as those services publish them."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ class MsgEnv:
         for env in envs:
             key = f"{self.settings.bus_prefix}messaging.events:{env.id}"
             query = {"_id": key, "state": "done"}
-            # an event ahead of its application waits in the retry queue (backing off): on a
-            # busy FerretDB that takes more than eventually's default 10 s
-            await eventually(partial(self.db["processed_messages"].find_one, query), timeout=30)
+            await eventually(partial(self.db["processed_messages"].find_one, query))
 
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = await eventually(

@@ -58,3 +58,21 @@ async def test_several_facets_at_once_keep_each_facets_order(coll):
     assert await apply_facets_if_newer(coll, "s4", 6, {"snapshot": {"title": "x"}}) == []
     assert await apply_facets_if_newer(coll, "new", 1, {"a": {"x": 1}, "b": {"y": 2}}) == ["a", "b"]
     assert (await coll.find_one({"_id": "new"}))["versions"] == {"a": 1, "b": 1}
+
+
+async def test_facets_of_a_new_document_arriving_together_are_all_applied(coll):
+    """Two events of different facets racing to create the same document: both are kept."""
+    import asyncio
+
+    ids = [f"race{i}" for i in range(40)]
+    results = await asyncio.gather(
+        *(
+            apply_if_newer(coll, doc_id, 1, {facet: True}, facet=facet)
+            for doc_id in ids
+            for facet in ("profile", "visibility", "status")
+        )
+    )
+    assert all(results)
+    docs = await coll.find({"_id": {"$in": ids}}).to_list(None)
+    assert len(docs) == len(ids)
+    assert all(d["profile"] and d["visibility"] and d["status"] for d in docs)
