@@ -2,16 +2,16 @@
 
 - ``postings``              the posting aggregate (求人票): body, search fields, revision history,
                             outbox of the posting events
-- ``counters``              posting-number serials per office: one claim document per serial
+- ``counters``              posting-number serials per office: one ``$inc`` counter each
 - ``employers``, ``seekers``projections of identity's facts (order-safe, per-facet versions)
-- ``seeker_lists``          per seeker: favourites and the job ids dismissed from recommendations
-                            (apart from the projection, so a seeker's clicks and identity's events
-                            never write the same document)
-- ``saved_searches``        one per saved search; ``_id`` = ``<seeker_id>.<slot>`` caps them
-- ``saved_search_matches``  one per (saved search, day): the matched job ids, outbox of the event
+- ``seeker_lists``          per seeker: saved searches (≤ 20), favourites (≤ 200) and the job ids
+                            dismissed from recommendations (apart from the projection, so a
+                            seeker's clicks and identity's events never write the same document)
+- ``saved_search_matches``  one per (saved search, day): the matched job ids, outbox of the event;
+                            removed by a TTL index once the day is long past
 - ``recommendations``       staff recommendations, outbox of the event
 
-Only lookups by ``_id`` are pushed down by FerretDB 1.24; the secondary indexes are for MongoDB.
+Every query on a request path or in a consumer is served by one of ``INDEXES`` (or ``_id``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from typing import Any
 
 from pymongo import ASCENDING as ASC
 from pymongo import DESCENDING as DESC
-from pymongo import IndexModel
+from pymongo import IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from servicekit.db import ensure_indexes
 
@@ -31,6 +30,7 @@ Doc = dict[str, Any]
 Collection = AsyncCollection[Doc]
 
 OUTBOX_COLLECTIONS = ("postings", "saved_search_matches", "recommendations")
+MATCH_RETENTION = 30 * 24 * 3600
 
 INDEXES: dict[str, list[IndexModel]] = {
     "postings": [
@@ -50,11 +50,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         # the expiry loop
         IndexModel([("status", ASC), ("expires_at", ASC)], name="expiry"),
     ],
-    "saved_searches": [
-        IndexModel([("seeker_id", ASC)], name="seeker"),
-        IndexModel([("route_prefectures", ASC)], name="route_prefectures"),
+    # saved-search matching: the saved searches naming a posting's prefectures (or none), multikey
+    "seeker_lists": [
+        IndexModel([("saved_searches.route_prefectures", ASC)], name="saved_search_prefectures")
     ],
-    "saved_search_matches": [IndexModel([("seeker_id", ASC), ("date", DESC)], name="seeker_date")],
+    # a day's match document only keeps that day's announcement to one; then it has no use
+    "saved_search_matches": [
+        IndexModel([("created_at", ASC)], name="created_ttl", expireAfterSeconds=MATCH_RETENTION)
+    ],
     "recommendations": [
         IndexModel([("seeker_id", ASC), ("created_at", DESC), ("_id", DESC)], name="seeker_new")
     ],
@@ -72,7 +75,6 @@ class Store:
         self.employers: Collection = db["employers"]
         self.seekers: Collection = db["seekers"]
         self.seeker_lists: Collection = db["seeker_lists"]
-        self.saved_searches: Collection = db["saved_searches"]
         self.matches: Collection = db["saved_search_matches"]
         self.recommendations: Collection = db["recommendations"]
 
@@ -81,31 +83,23 @@ class Store:
             await ensure_indexes(self.db, name, indexes)
 
     async def allocate(self, counter: str, count: int = 1) -> int:
-        """Reserve ``count`` consecutive serials; returns the first one.
+        """Reserve ``count`` consecutive serials (one atomic ``$inc``); returns the first one."""
+        doc = await self._increment(counter, count)
+        if doc is None:
+            # the counter's first use: create it, then increment. Not one upsert: SecantusDB
+            # answers an upsert that lost the race to create the document (and was applied as
+            # an update) without the document, so the serial it took would be unknown.
+            await self.counters.update_one(
+                {"_id": counter}, {"$setOnInsert": {"seq": 0}}, upsert=True
+            )
+            doc = await self._increment(counter, count)
+        assert doc is not None  # counters are never deleted
+        return int(doc["seq"]) - count + 1
 
-        Each serial is claimed by inserting a document with its own ``_id``, which is atomic on
-        every server (a unique key). A ``$inc`` counter is not enough: FerretDB 1.24 applies
-        concurrent updates of one document as read-modify-write and loses some of them (measured:
-        20 parallel ``$inc`` left the counter at 1). The counter document is only a hint of
-        where to start looking."""
-        hint = await self.counters.find_one({"_id": counter})
-        first = int(hint["seq"]) + 1 if hint else 1
-        while True:
-            claims = [{"_id": f"{counter}:{n:08d}"} for n in range(first, first + count)]
-            try:
-                await self.counters.insert_many(claims, ordered=True)
-                break
-            except BulkWriteError as exc:
-                # taken meanwhile: give back what this call claimed, start after the clash
-                done = exc.details.get("nInserted", 0)
-                if done:
-                    await self.counters.delete_many(
-                        {"_id": {"$in": [c["_id"] for c in claims[:done]]}}
-                    )
-                first += done + 1
-        last = first + count - 1
-        try:
-            await self.counters.update_one({"_id": counter}, {"$max": {"seq": last}}, upsert=True)
-        except DuplicateKeyError:
-            await self.counters.update_one({"_id": counter}, {"$max": {"seq": last}})
-        return first
+    async def _increment(self, counter: str, count: int) -> Doc | None:
+        return await self.counters.find_one_and_update(
+            {"_id": counter},
+            {"$inc": {"seq": count}},
+            projection={"seq": 1},
+            return_document=ReturnDocument.AFTER,
+        )

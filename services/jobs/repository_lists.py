@@ -1,15 +1,13 @@
-"""PyMongo access to a seeker's saved searches and favourites.
+"""PyMongo access to a seeker's lists: one document per seeker (``seeker_lists``, ``_id`` = the
+seeker id) with its saved searches, favourites and dismissed recommendations.
 
-Limits hold under concurrency without transactions: a saved search takes one of the seeker's
-numbered slots as its ``_id`` (``<seeker_id>.<slot>``, so two requests can never take the same
-one), and a favourite is pushed only while the array has room (``favorite_ids.<limit-1>`` absent)
-in the same single-document update (atomic on MongoDB; FerretDB 1.24 does not make concurrent
-updates of one document atomic, so there two parallel requests of one seeker may overshoot).
+The limits hold under concurrency in one single-document update: an entry is pushed only while
+its array has room (``<array>.<limit-1>`` absent from the filter), so two parallel requests can
+never both take the last place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
@@ -22,61 +20,71 @@ AddResult = Literal["added", "present", "full"]
 
 class ListsRepository:
     def __init__(self, store: Store) -> None:
-        self.saved = store.saved_searches
         self.lists = store.seeker_lists
+
+    async def _push(self, filter_: Doc, update: Doc) -> bool:
+        """The conditional push (an upsert for a seeker's first entry); False when the seeker's
+        document exists and does not match (upserting it then clashes on ``_id``)."""
+        try:
+            result = await self.lists.update_one(filter_, update, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return result.modified_count == 1 or result.upserted_id is not None
 
     # --- saved searches ------------------------------------------------------------------------
 
     async def saved_searches(self, seeker_id: str) -> list[Doc]:
-        cursor = self.saved.find({"seeker_id": seeker_id}).sort([("created_at", 1), ("_id", 1)])
-        return await cursor.to_list(None)
+        doc = await self.lists.find_one({"_id": seeker_id}, {"saved_searches": 1}) or {}
+        saved: list[Doc] = doc.get("saved_searches") or []
+        return sorted(saved, key=lambda s: (s["created_at"], s["saved_search_id"]))
 
-    async def insert_saved_search(
-        self, seeker_id: str, doc: Doc, free_slots: Iterable[int]
-    ) -> bool:
-        """Take the first free slot; False when every slot is taken (possibly just now)."""
-        for slot in free_slots:
-            try:
-                await self.saved.insert_one({**doc, "_id": f"{seeker_id}.{slot:02d}", "slot": slot})
-                return True
-            except DuplicateKeyError:
-                continue
-        return False
+    async def add_saved_search(self, seeker_id: str, saved: Doc, limit: int) -> bool:
+        """False when the seeker already has ``limit`` saved searches (possibly just now)."""
+        return await self._push(
+            {"_id": seeker_id, f"saved_searches.{limit - 1}": {"$exists": False}},
+            {"$push": {"saved_searches": saved}},
+        )
 
     async def delete_saved_search(self, seeker_id: str, saved_search_id: str) -> bool:
-        result = await self.saved.delete_one(
-            {"seeker_id": seeker_id, "saved_search_id": saved_search_id}
+        result = await self.lists.update_one(
+            {"_id": seeker_id, "saved_searches.saved_search_id": saved_search_id},
+            {"$pull": {"saved_searches": {"saved_search_id": saved_search_id}}},
         )
-        return result.deleted_count == 1
+        return result.modified_count == 1
 
     async def saved_search_candidates(self, prefectures: list[str]) -> list[Doc]:
         """Saved searches that could match a posting in these prefectures (the rest is checked
         in Python): those naming one of them, and those without a prefecture condition."""
-        cursor = self.saved.find({"route_prefectures": {"$in": [*prefectures, "*"]}})
-        return await cursor.to_list(None)
+        routes = {*prefectures, "*"}
+        cursor = self.lists.find(
+            {"saved_searches.route_prefectures": {"$in": sorted(routes)}}, {"saved_searches": 1}
+        )
+        return [
+            {**saved, "seeker_id": doc["_id"]}
+            for doc in await cursor.to_list(None)
+            for saved in doc["saved_searches"]
+            if routes.intersection(saved["route_prefectures"])
+        ]
 
     # --- favourites and dismissals (the seeker's lists document) ---------------------------------
 
     async def lists_of(self, seeker_id: str) -> Doc:
-        return await self.lists.find_one({"_id": seeker_id}) or {}
+        """Favourites and dismissals (the saved searches are read on their own)."""
+        return await self.lists.find_one({"_id": seeker_id}, {"saved_searches": 0}) or {}
 
     async def add_favorite(
         self, seeker_id: str, job_id: str, now: datetime, limit: int
     ) -> AddResult:
-        try:
-            result = await self.lists.update_one(
-                {
-                    "_id": seeker_id,
-                    "favorite_ids": {"$ne": job_id},
-                    f"favorite_ids.{limit - 1}": {"$exists": False},
-                },
-                {"$push": {"favorite_ids": job_id}, "$set": {f"favorite_at.{job_id}": now}},
-                upsert=True,
-            )
-            if result.modified_count == 1 or result.upserted_id is not None:
-                return "added"
-        except DuplicateKeyError:
-            pass  # the document exists and did not match: find out why
+        if await self._push(
+            {
+                "_id": seeker_id,
+                "favorite_ids": {"$ne": job_id},
+                f"favorite_ids.{limit - 1}": {"$exists": False},
+            },
+            {"$push": {"favorite_ids": job_id}, "$set": {f"favorite_at.{job_id}": now}},
+        ):
+            return "added"
+        # not pushed: already there, or no room
         doc = await self.lists_of(seeker_id)
         return "present" if job_id in (doc.get("favorite_ids") or []) else "full"
 
@@ -93,5 +101,4 @@ class ListsRepository:
 
     async def clear(self, seeker_id: str) -> None:
         """Everything a seeker kept here: saved searches, favourites, dismissals."""
-        await self.saved.delete_many({"seeker_id": seeker_id})
         await self.lists.delete_one({"_id": seeker_id})

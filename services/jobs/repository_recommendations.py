@@ -43,19 +43,11 @@ class RecommendationsRepository:
 
     async def record_match(self, match_id: str, job_id: str, fields: Doc, event: Envelope) -> bool:
         """Add the job to the day's document. Only the write that creates the document carries the
-        event, so a saved search is announced at most once a day; True when that was this one."""
-        update = {
-            "$addToSet": {"job_ids": job_id},
-            "$setOnInsert": {**fields, **outbox.initial(event)},
-        }
-        try:
-            result = await self.matches.update_one({"_id": match_id}, update, upsert=True)
-        except DuplicateKeyError:  # a concurrent first match created it
-            result = await self.matches.update_one(
-                {"_id": match_id}, {"$addToSet": {"job_ids": job_id}}
-            )
-            return False
+        event, so a saved search is announced at most once a day; True when that was this one.
+        (Concurrent upserts of one ``_id``: the server retries the loser as an update.)"""
+        result = await self.matches.update_one(
+            {"_id": match_id},
+            {"$addToSet": {"job_ids": job_id}, "$setOnInsert": {**fields, **outbox.initial(event)}},
+            upsert=True,
+        )
         return result.upserted_id is not None
-
-    async def match(self, match_id: str) -> Doc | None:
-        return await self.matches.find_one({"_id": match_id}, {"outbox": 0})

@@ -90,11 +90,8 @@ class ListsService:
 
     async def save_search(self, *, principal: Principal, body: SavedSearchCreate) -> Doc:
         sid = await self._active_seeker(principal)
-        used = {d["slot"] for d in await self.lists.saved_searches(sid)}
-        free = [slot for slot in range(SAVED_SEARCH_LIMIT) if slot not in used]
         doc = {
             "saved_search_id": uuid.uuid4().hex,
-            "seeker_id": sid,
             "name": body.name,
             "conditions": body.conditions.stored(),
             "notify": body.notify,
@@ -102,7 +99,7 @@ class ListsService:
             # which new postings need a closer look: those in one of these prefectures
             "route_prefectures": body.conditions.prefecture or ["*"],
         }
-        if not free or not await self.lists.insert_saved_search(sid, doc, free):
+        if not await self.lists.add_saved_search(sid, doc, SAVED_SEARCH_LIMIT):
             raise SavedSearchLimit()
         log.info("jobs.saved_search.created", saved_search_id=doc["saved_search_id"])
         return saved_search_view(doc)

@@ -1,14 +1,15 @@
-"""The in-app side of the notifier's database. Every write that matters is an insert with a
-chosen ``_id`` (first insert wins, on MongoDB and FerretDB alike); counts are derived from
-documents, never kept in ``$inc`` counters.
+"""The in-app side of the notifier's database. What an event causes is inserted with an ``_id``
+derived from the event (a repeat is a no-op); "read up to here" watermarks are one document per
+reader, only ever moved forward (``$max``); counts are derived from documents at read time, so
+they are right whatever order the events arrive in.
 
 | collection | one document per | written |
 | --- | --- | --- |
 | notifications | (event, recipient) — ``_id`` derived from both | insert; ``read`` flag set once |
 | notices | notice, with its audience (fan-out on read) | insert |
 | notice_reads | (notice, seeker) opened in messaging (``n|…``) or read as a notification (``b|…``) | insert |
-| read_all | (recipient, time) "everything up to here is read" | insert; the latest counts |
-| message_marks | (recipient, message) sent to it (``in|…``) / (recipient, conversation, time) read (``rd|…``) | insert; pruned |
+| read_all | recipient: "everything up to ``up_to`` is read" | ``$max`` upsert |
+| message_marks | (recipient, message) sent to it (``in|…``) / (recipient, conversation) read up to (``rd|…``) | insert / ``$max`` upsert; pruned |
 | inapp_seekers | seeker: office and registration date (which notices are theirs) | projection |
 """
 
@@ -43,7 +44,6 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("audience.seeker_ids", ASCENDING), ("published_at", DESCENDING)], name="seekers"
         ),
     ],
-    "read_all": [IndexModel([("recipient", ASCENDING), ("up_to", DESCENDING)], name="recipient")],
     "message_marks": [
         IndexModel([("recipient", ASCENDING), ("conversation_id", ASCENDING)], name="recipient"),
     ],
@@ -134,10 +134,11 @@ class InAppRepository:
         return result.matched_count == 1
 
     async def read_all_up_to(self, recipient: str) -> datetime | None:
-        doc = await self.read_all.find_one(
-            {"recipient": recipient}, {"up_to": 1}, sort=[("up_to", DESCENDING)]
-        )
+        doc = await self.read_all.find_one({"_id": recipient}, {"up_to": 1})
         return doc["up_to"] if doc else None
+
+    async def mark_all_read(self, recipient: str, up_to: datetime) -> None:
+        await self.read_all.update_one({"_id": recipient}, {"$max": {"up_to": up_to}}, upsert=True)
 
     # --- notices (one document each) ------------------------------------------------------------
 
@@ -188,16 +189,33 @@ class InAppRepository:
     async def marks_of(self, recipient: str) -> list[Doc]:
         return await self.marks.find({"recipient": recipient}).to_list(None)
 
+    async def mark_conversation_read(
+        self, recipient: str, conversation_id: str, up_to: datetime
+    ) -> bool:
+        """Move the reader's marker of the conversation forward; False when it was already
+        there or further (a repeated or late event)."""
+        result = await self.marks.update_one(
+            {"_id": f"rd|{recipient}|{conversation_id}"},
+            {
+                "$max": {"up_to": up_to},
+                "$setOnInsert": {
+                    "kind": "read",
+                    "recipient": recipient,
+                    "conversation_id": conversation_id,
+                },
+            },
+            upsert=True,
+        )
+        return result.upserted_id is not None or result.modified_count == 1
+
     async def prune_marks(self, recipient: str, conversation_id: str, up_to: datetime) -> None:
-        """Messages read and older read markers say nothing the newest marker does not."""
+        """Messages read say nothing the read marker does not."""
         await self.marks.delete_many(
             {
                 "recipient": recipient,
                 "conversation_id": conversation_id,
-                "$or": [
-                    {"kind": "in", "at": {"$lte": up_to}},
-                    {"kind": "read", "up_to": {"$lt": up_to}},
-                ],
+                "kind": "in",
+                "at": {"$lte": up_to},
             }
         )
 

@@ -153,15 +153,7 @@ class InAppService:
 
     async def conversation_read(self, reader: str, conversation_id: str, up_to: datetime) -> None:
         up_to = to_ms(up_to)
-        mark = f"rd|{reader}|{conversation_id}|{int(up_to.timestamp() * 1000):015d}"
-        doc = {
-            "_id": mark,
-            "kind": "read",
-            "recipient": reader,
-            "conversation_id": conversation_id,
-            "up_to": up_to,
-        }
-        if await self.repo.insert_once("message_marks", doc):
+        if await self.repo.mark_conversation_read(reader, conversation_id, up_to):
             await self.repo.prune_marks(reader, conversation_id, up_to)
         await self.unread_changed(reader)
 
@@ -288,14 +280,7 @@ class InAppService:
     async def read_all(self, principal: Principal) -> datetime:
         recipient = recipient_of(principal)
         now = self.now()
-        await self.repo.insert_once(
-            "read_all",
-            {
-                "_id": f"{recipient}|{int(now.timestamp() * 1000):015d}",
-                "recipient": recipient,
-                "up_to": now,
-            },
-        )
+        await self.repo.mark_all_read(recipient, now)
         await self.unread_changed(recipient)
         return now
 

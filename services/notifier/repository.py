@@ -17,7 +17,7 @@ from servicekit.db import ensure_indexes
 from services.notifier.domain import Claim, DeliveryStatus
 
 COLLECTION = "deliveries"
-# records are kept for clean-up only; nothing relies on the TTL (FerretDB lacks it)
+# a delivery record is kept this long for support questions, then the TTL index removes it
 RETENTION_SECONDS = 180 * 24 * 3600
 
 
@@ -53,48 +53,41 @@ class DeliveryRepository:
         now: datetime,
         lease: timedelta,
     ) -> Claim:
-        """Take the delivery for one send attempt, atomically: the first insert wins; afterwards
-        only a failed delivery, or one whose sender's lease ran out, can be taken again."""
+        """Take the delivery for one send attempt in one conditional upsert: it creates the
+        delivery, or takes a failed one or one whose sender's lease ran out; a delivery sent or
+        held by a live lease makes the upsert a duplicate key."""
         token = uuid.uuid4().hex
         try:
-            await self.col.insert_one(
+            taken = await self.col.find_one_and_update(
                 {
                     "_id": delivery_id,
-                    "to": to,
-                    "template": template,
-                    "locale": locale,
-                    "correlation_id": correlation_id,
-                    "status": DeliveryStatus.SENDING.value,
-                    "attempts": 1,
-                    "claim": token,
-                    "lease_until": now + lease,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            return Claim("claimed", attempt=1, token=token)
-        except DuplicateKeyError:
-            pass
-        taken = await self.col.find_one_and_update(
-            {
-                "_id": delivery_id,
-                "status": {"$in": [DeliveryStatus.SENDING.value, DeliveryStatus.FAILED.value]},
-                "lease_until": {"$lte": now},
-            },
-            {
-                "$set": {
-                    "status": DeliveryStatus.SENDING.value,
-                    "claim": token,
-                    "lease_until": now + lease,
-                    "updated_at": now,
+                    "status": {"$in": [DeliveryStatus.SENDING.value, DeliveryStatus.FAILED.value]},
+                    "lease_until": {"$lte": now},
                 },
-                "$inc": {"attempts": 1},
-            },
-            # no projection: FerretDB 1.24's findAndModify does not implement "fields"
-            return_document=ReturnDocument.AFTER,
-        )
-        if taken is not None:
+                {
+                    "$set": {
+                        "status": DeliveryStatus.SENDING.value,
+                        "claim": token,
+                        "lease_until": now + lease,
+                        "updated_at": now,
+                    },
+                    "$inc": {"attempts": 1},
+                    "$setOnInsert": {
+                        "to": to,
+                        "template": template,
+                        "locale": locale,
+                        "correlation_id": correlation_id,
+                        "created_at": now,
+                    },
+                },
+                projection={"attempts": 1},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            assert taken is not None  # an upsert returning the document after it
             return Claim("claimed", attempt=int(taken["attempts"]), token=token)
+        except DuplicateKeyError:
+            pass  # it exists and is not claimable: sent, or held by a live lease
         current = await self.col.find_one({"_id": delivery_id}, {"status": 1})
         if current is not None and current["status"] == DeliveryStatus.SENT.value:
             return Claim("already_sent")

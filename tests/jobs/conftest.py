@@ -1,5 +1,5 @@
-"""One jobs service for the jobs tests: real FerretDB/MongoDB and RabbitMQ, a database and broker
-namespace of this test run, tokens signed by the test, a clock the tests can move."""
+"""One jobs service for the jobs tests: a real MongoDB-compatible server and RabbitMQ, a database
+and broker namespace of this test run, tokens signed by the test, a clock the tests can move."""
 
 from __future__ import annotations
 

@@ -175,7 +175,7 @@ async def test_cancellation_clears_the_lists_and_closes_them(jobs) -> None:
     await eventually(lambda: jobs.db["seekers"].find_one({"_id": seeker, "status": "cancelled"}))
 
     async def cleared() -> bool:
-        return await jobs.db["saved_searches"].find_one({"seeker_id": seeker}) is None
+        return await jobs.db["seeker_lists"].find_one({"_id": seeker}) is None
 
     await eventually(cleared)
     assert (await jobs.client.get("/api/v1/me/saved-searches", headers=headers)).json()[
