@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import ipaddress
 import re
+import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,6 +16,7 @@ import pytest
 import yaml
 
 from servicekit.settings import ServiceSettings
+from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = {
@@ -25,6 +28,11 @@ PORTS = {
     "notifier": 8005,
 }
 INFRA = {"mongodb", "rabbitmq", "mailpit"}
+# uvicorn's own variable (the addresses whose X-Forwarded-For it takes), not a settings field
+UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}
+# an exact version: 8.0.29, v1.30.5, 3.11.16-slim-bookworm, 4.3.5-management (no 8, 4-management,
+# latest, 3.11-slim)
+EXACT_TAG = re.compile(r"^v?\d+\.\d+\.\d+(-[a-z0-9][a-z0-9.-]*)?$")
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +84,17 @@ def test_process_command_port_env_health_and_dependencies(compose, process):
     assert env["JWKS_URL"] == "http://identity:8001/.well-known/jwks.json"
     # every variable names a settings field (pydantic-settings: the field name, any case)
     fields = {f.upper() for f in settings_class(process).model_fields}
+    if process == "gateway":
+        fields |= UVICORN_ENV
     assert set(env) <= fields, f"unknown settings for {process}: {set(env) - fields}"
-    assert "/healthz" in " ".join(svc["healthcheck"]["test"])
+    # compose waits on readiness (database and broker reachable), not on mere liveness
+    assert svc["healthcheck"]["test"] == [
+        "CMD",
+        "python",
+        "-m",
+        "deploy.docker.healthcheck",
+        "/readyz",
+    ]
     for infra in ("mongodb", "rabbitmq"):
         assert svc["depends_on"][infra]["condition"] == "service_healthy"
 
@@ -123,6 +140,8 @@ def test_web_is_served_by_the_gateway(compose):
     assert web["command"] == ["python", "-m", "web"]
     assert web["environment"]["HTTP_PORT"] == "8006"
     assert web["environment"]["GATEWAY_URL"] == "http://gateway:8000"
+    assert set(web["environment"]) <= {f.upper() for f in WebSettings.model_fields} | UVICORN_ENV
+    assert web["healthcheck"]["test"][-1] == "/readyz"
     assert compose["services"]["gateway"]["environment"]["WEB_URL"].endswith("http://web:8006}")
 
 
@@ -131,6 +150,10 @@ def test_dockerfile_builds_from_the_lock_without_dev_tools():
     assert "uv sync --frozen --no-dev" in text
     assert "COPY pyproject.toml uv.lock" in text
     assert re.search(r"^USER (?!root)", text, re.MULTILINE)
+    (healthcheck,) = re.findall(
+        r"^\s+CMD (\[.*deploy\.docker\.healthcheck.*\])$", text, re.MULTILINE
+    )
+    assert healthcheck.endswith('"/readyz"]')
     ignore = (ROOT / "deploy/docker/Dockerfile.dockerignore").read_text(encoding="utf-8")
     assert "**/.venv" in ignore and "**/.data" in ignore
 
@@ -141,9 +164,12 @@ def test_healthcheck_script_reports_an_answering_and_a_silent_port(monkeypatch):
 
     from deploy.docker import healthcheck
 
+    seen: list[str] = []
+
     class Ok(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_response(200 if self.path == "/healthz" else 404)
+            seen.append(self.path)
+            self.send_response(200 if self.path in ("/healthz", "/readyz") else 404)
             self.end_headers()
 
         def log_message(self, *args):
@@ -157,9 +183,75 @@ def test_healthcheck_script_reports_an_answering_and_a_silent_port(monkeypatch):
         assert healthcheck.main() == 0
         monkeypatch.setattr("sys.argv", ["healthcheck", "/nope"])
         assert healthcheck.main() == 1
+        monkeypatch.setattr("sys.argv", ["healthcheck"])
+        assert healthcheck.main() == 0
+        assert seen == ["/healthz", "/nope", "/readyz"]  # readiness by default
     finally:
         server.shutdown()
         server.server_close()
     monkeypatch.setenv("HTTP_PORT", str(server.server_port))
     monkeypatch.setattr("sys.argv", ["healthcheck"])
     assert healthcheck.main() == 1
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """("axllent/mailpit", "v1.30.5") from "axllent/mailpit:v1.30.5" (a registry port is no tag)."""
+    name, sep, tag = image.rpartition(":")
+    if not sep or "/" in tag:
+        return image, ""
+    return name, tag
+
+
+def dockerfile_images() -> list[str]:
+    """Every FROM of the Dockerfile with its ARG defaults filled in (stages named earlier skipped)."""
+    text = (ROOT / "deploy/docker/Dockerfile").read_text(encoding="utf-8")
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.MULTILINE))
+    images, stages = [], set()
+    for source, stage in re.findall(r"^FROM (\S+)(?: AS (\S+))?", text, re.MULTILINE):
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], source)
+        if image not in stages:
+            images.append(image)
+        if stage:
+            stages.add(stage)
+    return images
+
+
+def test_no_floating_tags(compose):
+    images = {name: svc["image"] for name, svc in compose["services"].items()}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for name, image in images.items():
+        tag = split_image(image)[1]
+        assert EXACT_TAG.match(tag), f"{name}: {image} is not pinned to an exact version"
+        if name not in INFRA:
+            assert image == f"hataraku:{project['version']}", name
+    built = dockerfile_images()
+    assert len(built) >= 2
+    for image in built:
+        assert EXACT_TAG.match(split_image(image)[1]), f"Dockerfile: {image} is not pinned"
+    assert any(re.match(r"^python:3\.11\.\d+-slim-bookworm$", image) for image in built), built
+
+
+def test_images_are_the_pinned_releases(compose):
+    """The versions chosen for this release (bump them here and in the files together)."""
+    services = compose["services"]
+    assert services["mongodb"]["image"] == "mongo:8.0.29"
+    assert services["rabbitmq"]["image"] == "rabbitmq:4.3.5-management"
+    assert services["mailpit"]["image"] == "axllent/mailpit:v1.30.5"
+    assert "python:3.11.16-slim-bookworm" in dockerfile_images()
+
+
+def test_forwarded_allow_ips_names_exactly_the_containers(compose):
+    """The gateway takes the browser's address from web's X-Forwarded-For, and web from the
+    gateway's: each trusts the project's containers, never '*' and never the bridge's own
+    address (where host-loopback connections to the published port come from)."""
+    (ipam,) = compose["networks"]["default"]["ipam"]["config"]
+    subnet = ipaddress.IPv4Network(ipam["subnet"])
+    containers = ipaddress.IPv4Network(ipam["ip_range"])
+    bridge = ipaddress.IPv4Address(ipam["gateway"])
+    assert containers.subnet_of(subnet) and bridge in subnet and bridge not in containers
+    for name in ("gateway", "web"):
+        value = compose["services"][name]["environment"]["FORWARDED_ALLOW_IPS"]
+        assert value != "*"
+        assert [ipaddress.ip_network(v.strip()) for v in value.split(",")] == [containers], name
+    for name in set(PORTS) - {"gateway"}:
+        assert "FORWARDED_ALLOW_IPS" not in compose["services"][name]["environment"], name
