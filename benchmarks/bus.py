@@ -178,13 +178,10 @@ async def raw_db(n: int) -> tuple[float, float]:
 
 
 async def cleanup() -> None:
-    conn = await aio_pika.connect(AMQP_URL)
-    async with conn:
-        ch = await conn.channel()
-        for name in ("bench.events", "bench.events.dead", "bench.events.retry"):
-            await ch.queue_delete(f"{PREFIX}{name}")
-        for name in ("hataraku.events", "hataraku.commands", "hataraku.dead"):
-            await ch.exchange_delete(f"{PREFIX}{name}")
+    """Every queue and exchange of this run's namespace (management API)."""
+    from tests.conftest import _cleanup_broker
+
+    await _cleanup_broker(PREFIX)
 
 
 def row(name: str, n: int, seconds: float, base: float | None = None) -> str:

@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import httpx
 from pymongo import AsyncMongoClient
 
@@ -169,17 +168,10 @@ async def wait_ready(
 
 
 async def cleanup_broker() -> None:
-    try:
-        conn = await aio_pika.connect(AMQP_URL)
-    except Exception:
-        return
-    async with conn:
-        ch = await conn.channel()
-        for queue in ("jobs.events", "jobs.matching"):
-            for name in (queue, f"{queue}.dead", f"{queue}.retry"):
-                await ch.queue_delete(f"{PREFIX}{name}")
-        for name in ("hataraku.events", "hataraku.commands", "hataraku.dead"):
-            await ch.exchange_delete(f"{PREFIX}{name}")
+    """Every queue and exchange of this run's namespace (management API)."""
+    from tests.conftest import _cleanup_broker
+
+    await _cleanup_broker(PREFIX)
 
 
 def report(name: str, latencies: list[float], wall: float, base_rps: float | None) -> str:

@@ -7,8 +7,9 @@ Topology (names take ``settings.bus_prefix`` in front):
 - ``hataraku.commands`` direct exchange; commands, routing key = command type
 - ``hataraku.dead``     direct exchange; ``<queue>.dead`` bound with routing key ``<queue>``
 - ``<queue>``           quorum queue per consuming service, one binding per consumed type
-- ``<queue>.retry``     classic queue without consumers; a message waits there for its backoff
-                        (per-message TTL) and is dead-lettered back into ``<queue>``
+- ``<queue>.retry.<ms>ms`` classic queues without consumers, one per retry delay (queue-wide TTL);
+                        a message waits there for its backoff and is dead-lettered back into
+                        ``<queue>``; ``<queue>.wait.<ms>ms`` the same for a busy claim
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ log = structlog.get_logger()
 Handler = Callable[[Any, Envelope], Awaitable[None]]
 
 PROCESSED_KEEP_DAYS = 30
+# a delivery whose event another delivery is handling comes back after this long
+CLAIM_WAIT_MS = 1000
 
 EVENTS_CONSUMED = Counter(
     "hataraku_events_consumed_total", "Messages handled by consumers", ["queue", "type", "outcome"]
@@ -204,7 +207,7 @@ class Consumer:
       otherwise the message goes straight to ``<queue>.dead`` with the reason;
     - a message whose event id was already handled by this queue is acknowledged and skipped;
     - a ``DomainError`` from a handler is a refusal: logged, acknowledged, not retried;
-    - any other exception is retried after a backoff (``<queue>.retry``), at most
+    - any other exception is retried after a backoff (``<queue>.retry.<ms>ms``), at most
       ``retry_max_attempts`` times, then dead-lettered with the error as the reason.
     """
 
@@ -233,12 +236,7 @@ class Consumer:
                 "x-delivery-limit": self.settings.delivery_limit,
             },
         )
-        self.dead_queue = RabbitQueue(f"{self.name}.dead", durable=True, routing_key=self.name)
-        self.retry_queue = RabbitQueue(
-            f"{self.name}.retry",
-            durable=True,
-            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.name},
-        )
+        self._side_queues()
         consumed = ", ".join(sorted(self.handlers)) or "nothing"
         self.subscriber: RabbitSubscriber = bus.broker.subscriber(
             self.queue,
@@ -258,9 +256,7 @@ class Consumer:
         for message_type, (model, _) in self.handlers.items():
             exchange = topo.exchange_for(model)
             await queue.bind(exchange.name, routing_key=message_type)
-        dead = await broker.declare_queue(self.dead_queue)
-        await dead.bind(topo.dead.name, routing_key=self.name)
-        await broker.declare_queue(self.retry_queue)
+        await self._declare_side_queues()
         # records of handled events expire (a redelivery later than this is not expected)
         await ensure_indexes(
             self.processed.database,
@@ -271,6 +267,40 @@ class Consumer:
                 )
             ],
         )
+
+    def _side_queues(self) -> None:
+        """``<queue>.dead``, and the queues where a message waits before it comes back: one per
+        retry delay and one for a busy claim. Each has a queue-wide TTL (in its name, so a changed
+        setting makes a new queue): RabbitMQ expires messages only at the head of a queue, so one
+        long wait in a shared queue would hold back every shorter one behind it."""
+        self.dead_queue = RabbitQueue(f"{self.name}.dead", durable=True, routing_key=self.name)
+
+        def waiting(kind: str, ms: int) -> RabbitQueue:
+            return RabbitQueue(
+                f"{self.name}.{kind}.{ms}ms",
+                durable=True,
+                arguments={
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.name,
+                    "x-message-ttl": ms,
+                },
+            )
+
+        self.retry_queues = {
+            attempt: waiting("retry", self._delay_ms(attempt))
+            for attempt in range(1, self.settings.retry_max_attempts + 1)
+        }
+        self.wait_queue = waiting("wait", CLAIM_WAIT_MS)
+
+    def _delay_ms(self, attempt: int) -> int:
+        return int(min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), 60_000))
+
+    async def _declare_side_queues(self) -> None:
+        broker = self.bus.broker
+        dead = await broker.declare_queue(self.dead_queue)
+        await dead.bind(self.bus.topology.dead.name, routing_key=self.name)
+        for queue in (*self.retry_queues.values(), self.wait_queue):
+            await broker.declare_queue(queue)
 
     async def attached(self) -> bool:
         try:
@@ -404,11 +434,14 @@ class Consumer:
         return until
 
     async def _wait_for_lease(self, raw: AbstractIncomingMessage, until: datetime) -> None:
-        """Park the message in the retry queue until the holder's lease may have run out, without
-        counting an attempt: the holder either finishes (then this copy is a duplicate) or died."""
-        delay = min(max((until - datetime.now(UTC)).total_seconds(), 0.5), 30.0)
+        """Park the message in the wait queue (it comes back after ``CLAIM_WAIT_MS``) without
+        counting an attempt: the holder either finishes (then this copy is a duplicate) or died
+        (then its lease, until ``until``, runs out and this copy takes over)."""
         log.info(
-            "bus.claim_busy", queue=self.name, message_id=raw.message_id, delay_s=round(delay, 1)
+            "bus.claim_busy",
+            queue=self.name,
+            message_id=raw.message_id,
+            held_for_s=round(max((until - datetime.now(UTC)).total_seconds(), 0), 1),
         )
         await self.bus.publish_raw(
             raw.body,
@@ -416,9 +449,8 @@ class Consumer:
             message_id=raw.message_id or "",
             correlation_id=raw.correlation_id,
             exchange=self.bus.topology.default,
-            routing_key=self.retry_queue.name,
+            routing_key=self.wait_queue.name,
             headers=dict(raw.headers or {}),
-            expiration=delay,
         )
 
     async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
@@ -430,7 +462,7 @@ class Consumer:
                 "bus.retries_exhausted", queue=self.name, attempts=attempt - 1, error=repr(exc)
             )
             raise DeadLetter(f"failed after {attempt - 1} retries: {exc!r}"[:1000]) from exc
-        delay = min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), 60_000) / 1000
+        delay = self._delay_ms(attempt) / 1000
         log.warning(
             "bus.retry_scheduled", queue=self.name, attempt=attempt, delay_s=delay, error=repr(exc)
         )
@@ -443,9 +475,8 @@ class Consumer:
             message_id=raw.message_id or "",
             correlation_id=raw.correlation_id,
             exchange=self.bus.topology.default,
-            routing_key=self.retry_queue.name,
+            routing_key=self.retry_queues[attempt].name,
             headers=headers,
-            expiration=delay,
         )
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:

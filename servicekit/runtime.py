@@ -204,13 +204,15 @@ class Runtime:
         )
         try:
             await self.bus.declare()
-            await self.bus.broker.start()
             if self.relay is not None:
                 await self.relay.ensure_indexes()
-                self.relay.start()
-            self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
+            # indexes, keys, channels: everything the handlers rely on, before they consume
             for hook in self._started:
                 await hook()
+            await self.bus.broker.start()
+            if self.relay is not None:
+                self.relay.start()
+            self._background.append(asyncio.create_task(watch_consumers(self.bus, self._stop)))
         except Exception as exc:
             log.error("service.boot_failed", error=repr(exc))
             raise

@@ -94,12 +94,7 @@ class EmployerRequestConsumer(Consumer):
                 "x-delivery-limit": self.settings.delivery_limit,
             },
         )
-        self.dead_queue = RabbitQueue(f"{self.name}.dead", durable=True, routing_key=self.name)
-        self.retry_queue = RabbitQueue(
-            f"{self.name}.retry",
-            durable=True,
-            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.name},
-        )
+        self._side_queues()
         self.subscriber = bus.broker.subscriber(
             self.queue,
             ack_policy=AckPolicy.MANUAL,
@@ -150,14 +145,12 @@ class EmployerRequestConsumer(Consumer):
         raise NotImplementedError  # dispatch is in _handle
 
     async def declare(self) -> None:
-        broker, topo = self.bus.broker, self.bus.topology
+        broker = self.bus.broker
         await broker.declare_exchange(self.exchange)
         await broker.declare_exchange(self.replies)
         queue = await broker.declare_queue(self.queue)
         await queue.bind(self.exchange.name, routing_key="#")
-        dead = await broker.declare_queue(self.dead_queue)
-        await dead.bind(topo.dead.name, routing_key=self.name)
-        await broker.declare_queue(self.retry_queue)
+        await self._declare_side_queues()
 
     # --- one message ---------------------------------------------------------------------------
 
