@@ -106,6 +106,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self._tasks: set[asyncio.Task[int]] = set()
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
+        self._users: dict[tuple[str, Any], int] = {}
         self._stop = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
 
@@ -124,6 +125,7 @@ class OutboxRelay:
         or -1 when a publish failed (the entries stay, and the sweep tries again)."""
         key = (collection, doc_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
                 coll = self.db[collection]
@@ -149,7 +151,11 @@ class OutboxRelay:
             log.warning("outbox.publish_failed", collection=collection, error=repr(exc))
             return -1
         finally:
-            if not lock.locked():
+            # forget the lock only when no other flush of this document holds or awaits it
+            # (``locked()`` is already False while a waiter is about to take it)
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
                 self._locks.pop(key, None)
 
     async def sweep(self, *, grace: float = GRACE_SECONDS) -> int:

@@ -1,31 +1,28 @@
-"""The only place with PyMongo calls. Lookups go by ``_id`` wherever the model allows it
-(FerretDB pushes down only ``{_id: ...}``); the secondary indexes serve real MongoDB.
-
-Races are decided by inserting a document with a chosen ``_id`` (a *claim*): the first insert
-wins, every other one gets DuplicateKeyError. That is atomic on MongoDB and on FerretDB 1.24,
-whose conditional updates (``find_one_and_update``/``update_one`` with a filter) are not: it
-reads and rewrites the document without isolation, so two parallel ``{used: false} → true``
-updates can both succeed and parallel ``$inc``s can return the same value.
+"""The only place with PyMongo calls. A race is decided by one atomic write with its condition
+in the filter (``find_one_and_update``/``update_one``); inserting under a chosen ``_id`` is kept
+where that ``_id`` is the natural key (an e-mail, a secret's name).
 
 Collections:
 
-- ``accounts``         one per login identity; a seeker's or an establishment's registration is
-                       embedded (``seeker`` / ``employer``); carries the outbox of its events.
-                       Seeker queries and versioned writes: ``repository_seekers``
-- ``auth_keys``        one per issued key (``_id`` = key id): the hash, never the key, and the
-                       outbox holding the e-mail command with the key (inserted in one write)
-- ``auth_key_lookup``  ``_id`` = normalised e-mail → the address's current key id
-- ``claims``           first-writer-wins markers: wrong-try slots and the redemption of a key,
-                       the use of a refresh token, allocated seeker/establishment numbers
-- ``counters``         serials for seeker and establishment numbers
-- ``sessions``         a refresh-token family; ``refresh_tokens`` ``_id`` = SHA-256 of the token
-- ``login_throttle``   failure counters and locks, per account e-mail and per client IP
-- ``secrets``          the JWT signing key and the auth-key pepper, shared by every replica
+- ``accounts``        one per login identity; a seeker's or an establishment's registration is
+                      embedded (``seeker`` / ``employer``); carries the outbox of its events.
+                      Seeker queries and versioned writes: ``repository_seekers``
+- ``auth_keys``       one per address (``_id`` = normalised e-mail): its current key's hash (never
+                      the key), wrong-try count and use, and the outbox holding the e-mail command
+                      with the key; a new key replaces the old one in the same write
+- ``counters``        serials for seeker and establishment numbers
+- ``sessions``        a refresh-token family (kept: the account's login history);
+                      ``refresh_tokens`` ``_id`` = SHA-256 of the token
+- ``login_throttle``  failure counters and locks, per account e-mail and per client IP
+- ``secrets``         the JWT signing key and the auth-key pepper, shared by every replica
+
+Expiring records leave by TTL index; the code checks every expiry itself, since the TTL monitor
+removes a record only some time (about a minute) after it expired.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
@@ -41,12 +38,20 @@ Doc = dict[str, Any]
 ACCOUNTS = "accounts"
 AUTH_KEYS = "auth_keys"
 OUTBOX_COLLECTIONS = (ACCOUNTS, AUTH_KEYS)
+# an expired key is kept this long, so that its holder hears "expired" rather than "invalid"
+EXPIRED_KEY_KEPT = timedelta(days=1)
+
+
+def _ttl(field: str, after: timedelta = timedelta(0)) -> IndexModel:
+    return IndexModel(
+        [(field, ASCENDING)], expireAfterSeconds=int(after.total_seconds()), name=f"{field}_ttl"
+    )
+
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
         IndexModel([("seeker.seeker_id", ASCENDING)], name="seeker_id"),
-        IndexModel([("employer.employer_id", ASCENDING)], name="employer_id"),
         IndexModel(
             [("seeker.office_code", ASCENDING), ("seeker.seeker_number", ASCENDING)],
             name="seeker_office_number",
@@ -54,23 +59,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("seeker.seeker_number", ASCENDING)], name="seeker_number"),
         # the expiry scan: the day the next notice (or the lapse) of a registration is due
         IndexModel([("seeker.due_on", ASCENDING)], name="seeker_due_on"),
-        IndexModel([("seeker.expires_on", ASCENDING)], name="seeker_expires_on"),
     ],
-    "sessions": [IndexModel([("account_id", ASCENDING)], name="account_id")],
-    # clean-up only: expiry is always checked in code (FerretDB has no TTL indexes)
-    "refresh_tokens": [
-        IndexModel([("session_id", ASCENDING)], name="session_id"),
-        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl"),
+    AUTH_KEYS: [_ttl("expires_at", EXPIRED_KEY_KEPT)],
+    # revoking an account's sessions, and its login history in order
+    "sessions": [
+        IndexModel([("account_id", ASCENDING), ("created_at", ASCENDING)], name="account_created")
     ],
-    AUTH_KEYS: [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")],
-    "auth_key_lookup": [
-        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
-    ],
-    # claims without purge_at (allocated numbers) stay forever
-    "claims": [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")],
-    "login_throttle": [
-        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
-    ],
+    "refresh_tokens": [_ttl("expires_at")],
+    "login_throttle": [_ttl("expires_at")],
 }
 
 
@@ -79,8 +75,6 @@ class Repository:
         self.db = db
         self.accounts = db[ACCOUNTS]
         self.auth_keys = db[AUTH_KEYS]
-        self.auth_key_lookup = db["auth_key_lookup"]
-        self.claims = db["claims"]
         self.counters = db["counters"]
         self.sessions = db["sessions"]
         self.refresh_tokens = db["refresh_tokens"]
@@ -125,60 +119,54 @@ class Repository:
         return result.modified_count == 1
 
     async def next_serial(self, name: str) -> int:
-        """The counter's next value. Unique on MongoDB; FerretDB may hand one value out twice,
-        so callers claim the number they build from it (``claim``) and ask again when taken."""
-        doc = await self.counters.find_one_and_update(
-            {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        assert doc is not None
-        return int(doc["seq"])
+        """The counter's next value, unique however many ask at once (atomic ``$inc``). The
+        counter is created on first use by an insert, not an upsert: SecantusDB's answer to
+        upserts racing to create a document can lose the value of one of them."""
+        while True:
+            doc = await self.counters.find_one_and_update(
+                {"_id": name}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["seq"])
+            try:
+                await self.counters.insert_one({"_id": name, "seq": 0})
+            except DuplicateKeyError:
+                pass  # another request created it: ask again
 
     # --- auth keys ----------------------------------------------------------------------------
 
     async def put_auth_key(self, email: str, key: Doc, command: Envelope) -> None:
-        """Point the address at a new key (the old one stops working), then insert the key with
-        the e-mail command carrying it, in one write."""
-        pointer = {"key_id": key["_id"], "purge_at": key["purge_at"]}
-        try:
-            await self.auth_key_lookup.replace_one({"_id": email}, pointer, upsert=True)
-        except DuplicateKeyError:  # a parallel first request inserted it: now it exists
-            await self.auth_key_lookup.replace_one({"_id": email}, pointer)
-        await self.auth_keys.insert_one({**key, "used": False, **outbox.initial(command)})
+        """The address's new key, with the e-mail command carrying it, in one write: it replaces
+        the old key (which stops working) and starts the wrong-try count afresh."""
+        fields = {**key, "used": False, "used_at": None, "tries": 0}
+        await self.auth_keys.update_one(
+            {"_id": email}, {"$set": fields, **outbox.push(command)}, upsert=True
+        )
 
     async def current_auth_key(self, email: str) -> Doc | None:
-        pointer = await self.auth_key_lookup.find_one({"_id": email})
-        if pointer is None:
-            return None
-        return await self.auth_keys.find_one({"_id": pointer["key_id"]}, {"outbox": 0})
+        return await self.auth_keys.find_one({"_id": email}, {"outbox": 0})
 
-    async def mark_auth_key_used(self, key_id: str, *, now: datetime) -> None:
-        await self.auth_keys.update_one({"_id": key_id}, {"$set": {"used": True, "used_at": now}})
+    async def take_auth_key_try(self, email: str, key_id: str, *, limit: int) -> int | None:
+        """Count one try of the key; the count with this try, or None when ``limit`` tries
+        have been counted already (or the key was replaced meanwhile)."""
+        doc = await self.auth_keys.find_one_and_update(
+            {"_id": email, "key_id": key_id, "tries": {"$lt": limit}},
+            {"$inc": {"tries": 1}},
+            projection={"tries": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["tries"]) if doc else None
 
-    # --- claims (first writer wins) -----------------------------------------------------------
+    async def give_back_auth_key_try(self, email: str, key_id: str) -> None:
+        await self.auth_keys.update_one({"_id": email, "key_id": key_id}, {"$inc": {"tries": -1}})
 
-    async def claim(
-        self, claim_id: str, *, now: datetime, purge_at: datetime | None = None
-    ) -> bool:
-        doc: Doc = {"_id": claim_id, "at": now}
-        if purge_at is not None:
-            doc["purge_at"] = purge_at
-        try:
-            await self.claims.insert_one(doc)
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def claim_slot(
-        self, prefix: str, slots: int, *, now: datetime, purge_at: datetime
-    ) -> int | None:
-        """Take the first free of ``slots`` numbered claims; None when all are taken."""
-        for n in range(1, slots + 1):
-            if await self.claim(f"{prefix}:{n}", now=now, purge_at=purge_at):
-                return n
-        return None
-
-    async def release(self, claim_id: str) -> None:
-        await self.claims.delete_one({"_id": claim_id})
+    async def use_auth_key(self, email: str, key_id: str, *, now: datetime) -> bool:
+        """True for exactly one caller, however many redeem the key at once."""
+        result = await self.auth_keys.update_one(
+            {"_id": email, "key_id": key_id, "used": False},
+            {"$set": {"used": True, "used_at": now}},
+        )
+        return result.modified_count == 1
 
     # --- sessions and refresh tokens ----------------------------------------------------------
 
@@ -206,43 +194,41 @@ class Repository:
     async def refresh_token(self, token_hash: str) -> Doc | None:
         return await self.refresh_tokens.find_one({"_id": token_hash})
 
-    async def use_refresh_token(
-        self, token_hash: str, *, now: datetime, purge_at: datetime
-    ) -> bool:
+    async def use_refresh_token(self, token_hash: str, *, now: datetime) -> bool:
         """True for exactly one caller, however many try at once."""
-        if not await self.claim(f"refresh:{token_hash}", now=now, purge_at=purge_at):
-            return False
-        await self.refresh_tokens.update_one(
-            {"_id": token_hash}, {"$set": {"used": True, "used_at": now}}
+        result = await self.refresh_tokens.update_one(
+            {"_id": token_hash, "used": False}, {"$set": {"used": True, "used_at": now}}
         )
-        return True
+        return result.modified_count == 1
 
     # --- login throttling ---------------------------------------------------------------------
 
     async def throttle_state(self, key: str) -> Doc | None:
         return await self.throttle.find_one({"_id": key})
 
-    async def throttle_start_window(
-        self, key: str, *, previous: datetime | None, now: datetime, purge_at: datetime
-    ) -> bool:
-        """Start a new counting window with one failure; False if another replica got there first."""
-        fields = {"window_start": now, "failures": 1, "purge_at": purge_at}
-        if previous is None:
+    async def throttle_count(self, key: str, *, now: datetime, window: timedelta) -> int:
+        """Add one failure to the key's window (a new window when there is none or it ended);
+        the failures in the window, this one included."""
+        while True:
+            doc = await self.throttle.find_one_and_update(
+                {"_id": key, "window_start": {"$gt": now - window}},
+                {"$inc": {"failures": 1}},
+                projection={"failures": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return int(doc["failures"])
+            fresh = {"window_start": now, "failures": 1, "expires_at": now + window}
             try:
-                await self.throttle.insert_one({"_id": key, **fields})
+                # an existing key whose window ended, or a new one (a live window: duplicate)
+                await self.throttle.update_one(
+                    {"_id": key, "window_start": {"$not": {"$gt": now - window}}},
+                    {"$set": fresh},
+                    upsert=True,
+                )
             except DuplicateKeyError:
-                return False
-            return True
-        result = await self.throttle.update_one(
-            {"_id": key, "window_start": previous}, {"$set": fields}
-        )
-        return result.modified_count == 1
-
-    async def throttle_increment(self, key: str) -> int:
-        doc = await self.throttle.find_one_and_update(
-            {"_id": key}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER
-        )
-        return int(doc["failures"]) if doc else 0
+                continue  # another request started the window just now: count in it
+            return 1
 
     async def throttle_lock(self, key: str, *, until: datetime, now: datetime) -> None:
         """Lock until ``until``; counting starts afresh afterwards."""
@@ -253,7 +239,7 @@ class Repository:
                     "locked_until": until,
                     "window_start": now,
                     "failures": 0,
-                    "purge_at": until,
+                    "expires_at": until,
                 }
             },
         )

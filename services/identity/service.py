@@ -102,13 +102,6 @@ class Identity:
         if self.relay is not None:
             self.relay.kick(collection, doc_id)
 
-    async def publish_now(self, collection: str, doc_id: str) -> None:
-        """Publish the document's pending events before answering. On FerretDB two updates of
-        one document are not isolated: the relay's ``$pull`` racing the client's next change
-        could resurrect a published event or lose the change. A failure is left to the poller."""
-        if self.relay is not None:
-            await self.relay.flush(collection, doc_id)
-
 
 @asynccontextmanager
 async def uniform_duration(seconds: float) -> AsyncIterator[None]:

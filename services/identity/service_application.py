@@ -20,11 +20,7 @@ from services.identity.repository import Doc
 from services.identity.schemas_seekers import SeekerApplication
 from services.identity.service import Identity
 from services.identity.service_profile import merged_profile
-from services.identity.service_registration import (
-    allocate_number,
-    personal_of,
-    registration_events,
-)
+from services.identity.service_registration import personal_of, registration_events
 from services.identity.service_seekers import Change, change_seeker, new_seeker
 
 log = structlog.get_logger()
@@ -41,11 +37,8 @@ async def apply(
         raise AlreadyRegistered()
     profile = merged_profile({}, form.profile_changes())
     office = form.office_code
-    number = await allocate_number(
-        identity, f"seeker_number:{office}", lambda n: seeker_number(office, n)
-    )
+    number = seeker_number(office, await identity.repo.next_serial(f"seeker_number:{office}"))
     seeker_id = uuid.uuid4().hex
-    await identity.seekers.put_ref(seeker_id, account_id)
 
     def decide(account: Doc, version: int, today: date) -> Change | None:
         if account.get("seeker"):

@@ -48,7 +48,6 @@ async def _issue_tokens(
             "used": False,
             "created_at": now,
             "expires_at": now + refresh_ttl,
-            "purge_at": now + refresh_ttl,
         }
     )
     return {
@@ -90,9 +89,7 @@ async def refresh(identity: Identity, *, refresh_token: str) -> dict[str, Any]:
         raise InvalidRefreshToken()
     now = identity.clock.now()
     session_id = str(doc["session_id"])
-    if doc.get("used") or not await identity.repo.use_refresh_token(
-        token_hash, now=now, purge_at=doc["expires_at"]
-    ):
+    if doc.get("used") or not await identity.repo.use_refresh_token(token_hash, now=now):
         # a used token came back: someone holds a copy. End the whole family.
         await identity.repo.revoke_session(session_id, now=now, reason="refresh_token_reused")
         log.warning("identity.refresh.reused", account_id=doc["account_id"], session_id=session_id)

@@ -4,8 +4,8 @@
 
 ``scan_expiry`` looks only at registrations whose ``due_on`` (the day their next notice or lapse
 is due, indexed) has come. Each notice is recorded on the seeker document in the same write as
-its outbox entry, and every write claims its version first, so replicas scanning at once and
-scans repeated after a crash raise each notice exactly once."""
+its outbox entry, and every write is conditional on the version it was decided on, so replicas
+scanning at once and scans repeated after a crash raise each notice exactly once."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 import structlog
@@ -75,8 +75,7 @@ async def _issue_key(
         },
     )
     doc = {
-        "_id": key_id,
-        "email": email,
+        "key_id": key_id,
         "purpose": purpose,
         "hash": hash_auth_key(identity.pepper, purpose=purpose, email=email, key=key),
         "account_id": account_id,
@@ -84,10 +83,9 @@ async def _issue_key(
         "issued_at": now,
         "expires_at": expires_at,
         "agreements": agreements,
-        "purge_at": expires_at + timedelta(days=1),
     }
     await identity.repo.put_auth_key(email, doc, identity.envelope(command, subject=key_id))
-    identity.kick(AUTH_KEYS, key_id)
+    identity.kick(AUTH_KEYS, email)
     log.info("identity.auth_key.issued", purpose=purpose, key_id=key_id, account_id=account_id)
 
 
@@ -102,33 +100,31 @@ async def _redeem(
     """Check the key and the password; consume the key. Returns the key document and the new
     password's hash.
 
-    Every try first takes one of ``auth_key_max_tries`` slots (claims), so even parallel
-    guesses cannot exceed the limit; the right key gives its slot back, so a password that
-    fails the policy does not count as a try."""
+    Every try is counted before the key is compared (a conditional ``$inc`` that stops at
+    ``auth_key_max_tries``), so even parallel guesses cannot exceed the limit; the right key
+    gives its try back, so a password that fails the policy does not count as a try."""
     doc = await identity.repo.current_auth_key(email)
     candidate = hash_auth_key(identity.pepper, purpose=purpose, email=email, key=auth_key)
     if doc is None or doc.get("purpose") != purpose or doc.get("used"):
         raise InvalidAuthKey()
-    key_id, now = str(doc["_id"]), identity.clock.now()
-    purge_at = doc["purge_at"]
-    slot = await identity.repo.claim_slot(
-        f"auth_key:{key_id}:try", identity.settings.auth_key_max_tries, now=now, purge_at=purge_at
+    key_id, now = str(doc["key_id"]), identity.clock.now()
+    tries = await identity.repo.take_auth_key_try(
+        email, key_id, limit=identity.settings.auth_key_max_tries
     )
-    if slot is None:
+    if tries is None:
         raise TooManyAttempts()
     if not hmac.compare_digest(candidate, str(doc["hash"])):
-        log.info("identity.auth_key.wrong", purpose=purpose, key_id=key_id, tries=slot)
+        log.info("identity.auth_key.wrong", purpose=purpose, key_id=key_id, tries=tries)
         raise InvalidAuthKey()
-    await identity.repo.release(f"auth_key:{key_id}:try:{slot}")
+    await identity.repo.give_back_auth_key_try(email, key_id)
     if auth_key_expired(doc["expires_at"], now):
         raise AuthKeyExpired()
     violations = check_password(password)
     if violations:
         raise PasswordPolicyError(violations)
     password_hash = await identity.hasher.hash(password)
-    if not await identity.repo.claim(f"auth_key:{key_id}:redeemed", now=now, purge_at=purge_at):
+    if not await identity.repo.use_auth_key(email, key_id, now=now):
         raise InvalidAuthKey()  # a parallel redemption was first
-    await identity.repo.mark_auth_key_used(key_id, now=now)
     log.info("identity.auth_key.redeemed", purpose=purpose, key_id=key_id)
     return doc, password_hash
 

@@ -4,7 +4,6 @@ accounts from the command line."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -50,16 +49,6 @@ async def _ensure_email_free(identity: Identity, email: str) -> None:
     # a cheap early answer; the unique index decides races
     if await identity.repo.account_by_email(email) is not None:
         raise EmailTaken()
-
-
-async def allocate_number(identity: Identity, counter: str, build: Callable[[int], str]) -> str:
-    """The next number of a counter, claimed so that no two registrations ever share one (even
-    on FerretDB, whose ``$inc`` can hand out a value twice under concurrency)."""
-    for _ in range(100):
-        number = build(await identity.repo.next_serial(counter))
-        if await identity.repo.claim(f"number:{number}", now=identity.clock.now()):
-            return number
-    raise RuntimeError(f"could not allocate a number from {counter}")
 
 
 def _new_account(
@@ -124,9 +113,7 @@ async def register_seeker(
     office = _office_of(staff)
     profile = merged_profile({}, form.profile_changes())
     await _ensure_email_free(identity, form.email)
-    number = await allocate_number(
-        identity, f"seeker_number:{office}", lambda n: seeker_number(office, n)
-    )
+    number = seeker_number(office, await identity.repo.next_serial(f"seeker_number:{office}"))
     now = stored_time(identity.clock.now())
     seeker_id, account_id = uuid.uuid4().hex, uuid.uuid4().hex
     seeker = new_seeker(
@@ -153,10 +140,9 @@ async def register_seeker(
         seeker=seeker,
         **outbox.initial(*(identity.envelope(e, subject=seeker_id) for e in events)),
     )
-    await identity.seekers.put_ref(seeker_id, account_id)
     if not await identity.repo.insert_account(doc):
         raise EmailTaken()
-    await identity.publish_now(ACCOUNTS, doc["_id"])
+    identity.kick(ACCOUNTS, doc["_id"])
     log.info("identity.seeker.registered", seeker_id=seeker_id, office_code=office)
     return doc
 
@@ -166,9 +152,8 @@ async def register_employer(
 ) -> dict[str, Any]:
     office = _office_of(staff)
     await _ensure_email_free(identity, form.email)
-    number = await allocate_number(
-        identity, f"establishment_number:{office[:4]}", lambda n: establishment_number(office, n)
-    )
+    serial = await identity.repo.next_serial(f"establishment_number:{office[:4]}")
+    number = establishment_number(office, serial)
     now = identity.clock.now()
     employer_id = uuid.uuid4().hex
     employer = {

@@ -1,6 +1,6 @@
 """What every seeker use case shares: the seeker document, the events that describe it, and
-``change_seeker`` — read, decide, claim the next version, write the change with its events in
-one single-document write, publish.
+``change_seeker`` — read, decide, write the change with its events in one single-document write
+conditional on the version decided on, publish.
 
 The seeker's ``version`` is its account document's: every change of the document bumps it, and
 every seeker event carries the version of the change that raised it."""
@@ -160,34 +160,22 @@ class Changed:
 async def change_seeker(
     identity: Identity, account_id: str, decide: Decide, *, needs_seeker: bool = True
 ) -> Changed:
-    """Read the account, decide, claim the next version, write; retried when another writer
-    was first. ``decide`` is pure and may raise a DomainError (nothing is written then)."""
+    """Read the account, decide, write if the version is still the one read; retried when
+    another writer was first. ``decide`` is pure and may raise a DomainError (nothing is written
+    then)."""
     for _ in range(ATTEMPTS):
-        account = await identity.seekers.account(account_id)
-        if account is not None and account.get("outbox"):
-            # events of an earlier change still pending: out first, so that the relay's
-            # update of this document cannot interleave with ours (FerretDB)
-            await identity.publish_now(ACCOUNTS, account_id)
-            account = await identity.seekers.account(account_id)
+        account = await identity.repo.account_by_id(account_id)
         if account is None:
             raise SeekerNotRegistered()
-        account.pop("outbox", None)
         if needs_seeker:
             seeker_of(account)
         now = stored_time(identity.clock.now())
         today = today_jst(now)
         current = int(account.get("version", 1))
-        change = decide(account, current + 1, today)
+        version = current + 1
+        change = decide(account, version, today)
         if change is None:
             return Changed(account, None)
-        version = await identity.seekers.claim_version(account_id, current, now=now)
-        if version is None:
-            continue
-        if version != current + 1:
-            change = decide(account, version, today)
-            if change is None:
-                await identity.seekers.release_version(account_id, version)
-                return Changed(account, None)
         subject = change.seeker["seeker_id"]
         change.seeker["updated_at"] = now
         written = await identity.seekers.write(
@@ -198,10 +186,9 @@ async def change_seeker(
             events=tuple(identity.envelope(e, subject=subject) for e in change.events),
         )
         if not written:
-            await identity.seekers.release_version(account_id, version)
             continue
         if change.events:
-            await identity.publish_now(ACCOUNTS, account_id)
+            identity.kick(ACCOUNTS, account_id)
         updated = {**account, **change.account, "seeker": change.seeker, "version": version}
         return Changed(updated, change)
     log.warning("identity.seeker.change_contended", account_id=account_id)

@@ -50,8 +50,12 @@ async def ensure_not_locked(identity: Identity, limits: list[Limit]) -> int:
 
 
 async def record_failure(identity: Identity, limits: list[Limit]) -> None:
+    """Count one failure in each key's window; reaching a limit locks that key."""
+    window = timedelta(seconds=identity.settings.login_window_seconds)
     for limit in limits:
-        failures = await _count(identity, limit.key)
+        failures = await identity.repo.throttle_count(
+            limit.key, now=identity.clock.now(), window=window
+        )
         if failures >= limit.max_failures:
             now = identity.clock.now()
             until = now + timedelta(seconds=identity.settings.login_lockout_seconds)
@@ -59,23 +63,6 @@ async def record_failure(identity: Identity, limits: list[Limit]) -> None:
             log.warning(
                 "identity.login.locked", scope=limit.key.split(":", 1)[0], until=until.isoformat()
             )
-
-
-async def _count(identity: Identity, key: str) -> int:
-    """Add one failure to the key's current window (starting a new window when the last one is
-    over); the failures in the window, this one included."""
-    window = timedelta(seconds=identity.settings.login_window_seconds)
-    for _ in range(5):
-        now = identity.clock.now()
-        state = await identity.repo.throttle_state(key)
-        start: datetime | None = (state or {}).get("window_start")
-        if state is not None and start is not None and start + window > now:
-            return await identity.repo.throttle_increment(key)
-        if await identity.repo.throttle_start_window(
-            key, previous=start, now=now, purge_at=now + window
-        ):
-            return 1
-    return 0  # lost the race five times: another replica is counting this key right now
 
 
 async def record_success(identity: Identity, *, email: str, failures: int) -> None:

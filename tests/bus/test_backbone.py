@@ -3,6 +3,8 @@ bounded retries with dead-lettering, unroutable publishes."""
 
 from __future__ import annotations
 
+import asyncio
+
 import uuid
 from datetime import date
 from functools import partial
@@ -221,3 +223,33 @@ async def test_a_backlog_left_without_a_kick_is_drained_in_batches(harness):
         for i in (ids[0], ids[199], ids[200], ids[-1]):
             await eventually(partial(h.effect_count, i))
         assert await h.relay.sweep_all() == 0  # nothing published twice
+
+
+async def test_a_flush_waiting_for_another_keeps_the_document_serialised(harness, monkeypatch):
+    """While one flush of a document publishes, a second waits on its lock; when the first ends,
+    the lock must stay known until the second is done too — otherwise a third flush arriving
+    then takes a new lock and publishes beside the second (each event twice)."""
+    h = harness
+    async with running(h.app):
+        doc_id = uuid.uuid4().hex
+        await h.rt.db["aggregates"].insert_one(
+            {"_id": doc_id, **outbox.initial(wrap(seeker(doc_id), doc_id))}
+        )
+        gate = asyncio.Event()
+        publish = h.rt.bus.publish
+
+        async def held(envelope):
+            await gate.wait()
+            await publish(envelope)
+
+        monkeypatch.setattr(h.rt.bus, "publish", held)
+        first = asyncio.create_task(h.relay.flush("aggregates", doc_id))
+        await asyncio.sleep(0.05)  # the first holds the lock, in its publish
+        second = asyncio.create_task(h.relay.flush("aggregates", doc_id))
+        await asyncio.sleep(0.05)  # the second waits for the lock
+        gate.set()
+        assert await first == 1
+        assert not second.done()
+        assert ("aggregates", doc_id) in h.relay._locks
+        assert await second == 0
+        assert ("aggregates", doc_id) not in h.relay._locks

@@ -82,14 +82,14 @@ async def test_a_referral_before_the_last_month_changes_nothing(env):
         version=2,
     )
     bus = env.app.state.runtime.bus
-    await bus.publish(outbox.envelope(issued, producer="applications", subject="a2"))
-    consumer = env.app.state.runtime.bus.consumers[0]
+    envelope = outbox.envelope(issued, producer="applications", subject="a2")
+    await bus.publish(envelope)
+    consumer = bus.consumers[0]
 
     async def handled() -> bool:
-        return (
-            await consumer.processed.count_documents({"type": ReferralIssued.TYPE, "state": "done"})
-            >= 1
-        )
+        # the consumer's record of the event, by its key (the queue and the event id)
+        key = f"{consumer.name}:{envelope.id}"
+        return await consumer.processed.find_one({"_id": key, "state": "done"}) is not None
 
     await eventually(handled)
     me = (await env.client.get("/api/v1/me", headers=headers)).json()
