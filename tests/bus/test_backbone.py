@@ -4,7 +4,6 @@ bounded retries with dead-lettering, unroutable publishes."""
 from __future__ import annotations
 
 import asyncio
-
 import uuid
 from datetime import date
 from functools import partial
