@@ -10,11 +10,32 @@ same filter, sort and hint: the plan that selects their documents.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pymongo import monitoring
+
+ROOT = str(Path(__file__).resolve().parents[1]) + "/"
+TESTS = ROOT + "tests/"
+HERE = __file__
+
+
+def from_the_project() -> bool:
+    """True when the command was sent by project code (a service, servicekit, the gateway),
+    False when a test sent it itself (a test's own look at the database is not a finding). The
+    first frame of this repository below the driver's decides; awaiting coroutines chain their
+    frames, so the caller of an async driver call is on the stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(ROOT) and name != HERE and "/.venv/" not in name:
+            return not name.startswith(TESTS)
+        frame = frame.f_back  # type: ignore[assignment]
+    return True
+
 
 # collections that stay small whatever the use: a scan of them is not a finding
 SMALL = frozenset(
@@ -88,7 +109,7 @@ class QueryRecorder(monitoring.CommandListener):
         self._lock = threading.Lock()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if not event.database_name.startswith(self.prefix):
+        if not event.database_name.startswith(self.prefix) or not from_the_project():
             return
         try:
             found = _queries(event.command_name, dict(event.command))

@@ -30,4 +30,5 @@ async def test_every_recorded_query_uses_an_index(infra: None) -> None:
                 scans.append(f"{query.describe()}  (seen {query.seen}×, plan {plan})")
     finally:
         await client.close()
+    print(f"{len(queries)} query shapes of the services explained")
     assert not scans, f"{len(scans)} queries scan a whole collection:\n" + "\n".join(scans)
