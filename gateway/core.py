@@ -1,5 +1,5 @@
-"""The gateway's parts for one process: route table, proxy, token check, rate limiter,
-maintenance state, the merged-docs cache, and their start and stop."""
+"""The gateway's parts for one process: route table, proxy, token check, rate limiters, open
+event streams, maintenance state, the merged-docs cache, and their start and stop."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
 from gateway.routes import SERVICES, RouteTable
 from gateway.settings import GatewaySettings
+from gateway.streams import StreamSlots
 from gateway.tokens import TokenCheck
 from servicekit import db as dbmod
 from servicekit.clock import Clock
@@ -38,6 +39,17 @@ class Gateway:
         )
         self.limiter = RateLimiter(
             per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst, clock=clock
+        )
+        # the per-address ceiling on routes whose bucket is per (address, account)
+        self.address_limiter = RateLimiter(
+            per_minute=settings.rate_limit_address_per_minute,
+            burst=settings.rate_limit_address_burst,
+            clock=clock,
+        )
+        self.streams = StreamSlots(
+            per_account=settings.stream_max_per_account,
+            per_address=settings.stream_max_per_address,
+            total=settings.stream_max_open,
         )
         self.client, self.db = dbmod.connect(settings.mongodb_url, settings.database)
         self.maintenance = MaintenanceStore(

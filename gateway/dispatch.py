@@ -2,13 +2,20 @@
 benchmarks/gateway.py on 2 cores: ~260 µs of gateway CPU per proxied request with every check,
 against ~470 µs for a bare FastAPI catch-all route on aiohttp and ~2,000 µs on httpx.
 
-request id → route → maintenance → (own route: FastAPI) → rate limit → token check → proxy.
+request id → route → body limit → maintenance → (own route: FastAPI) → rate limit → token check
+→ open streams → proxy.
+
+The body limit (413) is checked on Content-Length before anything is read; a chunked body is
+counted as it is read and reading stops at the limit. Rate-limited routes keyed by account
+(login) have their small body read here, for the account, and replayed to the proxy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import unicodedata
 import uuid
 
 import structlog
@@ -17,11 +24,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import problems
 from gateway.core import Gateway
+from gateway.proxy import ClientGone
+from gateway.ratelimit import take_all
 from gateway.routes import GATEWAY, RATE_LIMITED_METHODS, WEB, Route, is_api
+from gateway.streams import FULL
 from gateway.tokens import KeysUnavailable
 from servicekit import context
 from servicekit.errors import Unauthorized
-from servicekit.runtime import HTTP_LATENCY, HTTP_REQUESTS
+from servicekit.runtime import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    BodyLimit,
+    BodyTooLarge,
+    declared_length,
+    limit_body,
+)
 
 log = structlog.get_logger()
 
@@ -32,13 +49,16 @@ REJECTED = Counter(
 )
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# an account name (e-mail) longer than this is no account: the request counts per address
+_ACCOUNT_MAX = 320
 
 
 class Dispatch:
     """The request path of every HTTP request; ``app`` answers the gateway's own routes."""
 
     def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
-        self.app = app
+        # the gateway's own routes read bodies through FastAPI: the middleware keeps the limit
+        self.app = BodyLimit(app, gateway.settings.max_request_body_bytes)
         self.gw = gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,6 +86,19 @@ class Dispatch:
         route = self.gw.table.resolve(scope["path"])
         try:
             await self._dispatch(scope, receive, send_with_id, route, request_id, authorization)
+        except BodyTooLarge:
+            REJECTED.labels("body_too_large").inc()
+            if not status:
+                await problems.send_problem(
+                    problems.PAYLOAD_TOO_LARGE,
+                    scope,
+                    receive,
+                    send_with_id,
+                    # the rest of the body is not read: uvicorn closes the connection
+                    headers={"Connection": "close"},
+                )
+        except ClientGone:
+            pass
         except Exception as exc:
             log.error("http.unhandled_error", path=scope["path"], error=repr(exc), exc_info=exc)
             if not status:  # nothing sent yet
@@ -87,6 +120,16 @@ class Dispatch:
         authorization: bytes | None,
     ) -> None:
         gw = self.gw
+        limit = (route.max_body if route else None) or gw.settings.max_request_body_bytes
+        length = declared_length(scope)
+        if length is not None and length > limit:
+            raise BodyTooLarge
+        # (with a Content-Length the HTTP server delivers no more than it; the own routes have
+        # BodyLimit in self.app)
+        if length is None and (route is None or route.target != GATEWAY):
+            receive = limit_body(receive, limit)
+        client = scope.get("client")
+        address: str = client[0] if client else ""
         api = is_api(scope["path"])
         open_now = route is not None and route.open_in_maintenance
         if api and not open_now and gw.maintenance.in_effect():
@@ -100,19 +143,31 @@ class Dispatch:
             await self.app(scope, receive, send)
             return
         if route is not None and route.rate_limit and scope["method"] in RATE_LIMITED_METHODS:
-            client = scope.get("client")
-            wait = gw.limiter.take(route.rate_limit, client[0] if client else "")
+            group = route.rate_limit
+            buckets = [(gw.limiter, group, address)]
+            if route.rate_limit_account:
+                body = await _read_whole(receive)
+                receive = _replay(body, receive)
+                account = _account(body, route.rate_limit_account)
+                if account is not None:
+                    # per (address, account), under the per-address ceiling
+                    buckets = [
+                        (gw.limiter, group, f"{address}\x00{account}"),
+                        (gw.address_limiter, group, address),
+                    ]
+            wait = take_all(buckets)
             if wait:
                 REJECTED.labels("rate_limited").inc()
                 await problems.send_problem(
                     problems.RATE_LIMITED, scope, receive, send, headers={"Retry-After": str(wait)}
                 )
                 return
+        account_id: str | None = None
         if authorization is not None and (route is None or route.check_token):
             scheme, _, token = authorization.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 try:
-                    await gw.tokens.verify(token.strip())
+                    account_id = (await gw.tokens.verify(token.strip())).account_id
                 except Unauthorized as exc:
                     REJECTED.labels(exc.code).inc()
                     await problems.send_problem(
@@ -128,9 +183,44 @@ class Dispatch:
                     await problems.send_problem(problems.SERVICE_UNAVAILABLE, scope, receive, send)
                     return
         target = route.target if route is not None else WEB
+        if route is not None and route.stream:
+            await self._stream(scope, receive, send, target, request_id, account_id, address)
+            return
         await gw.proxy.forward(
             target, gw.upstreams[target], scope, receive, send, request_id=request_id
         )
+
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        target: str,
+        request_id: str,
+        account_id: str | None,
+        address: str,
+    ) -> None:
+        """An event stream, if the account (the verified token's sub) and the address have fewer
+        open than their caps; through the streams' own connection pool."""
+        gw = self.gw
+        refused = gw.streams.acquire(account_id, address)
+        if refused is not None:
+            REJECTED.labels("too_many_streams").inc()
+            p = problems.SERVICE_UNAVAILABLE if refused == FULL else problems.TOO_MANY_STREAMS
+            await problems.send_problem(p, scope, receive, send)
+            return
+        try:
+            await gw.proxy.forward(
+                target,
+                gw.upstreams[target],
+                scope,
+                receive,
+                send,
+                request_id=request_id,
+                stream=True,
+            )
+        finally:
+            gw.streams.release(account_id, address)
 
     async def _maintenance(self, scope: Scope, receive: Receive, send: Send) -> None:
         REJECTED.labels("maintenance").inc()
@@ -144,3 +234,41 @@ class Dispatch:
             headers={"Retry-After": str(retry)},
             extra={"message": state.message, "window": state.window(now)},
         )
+
+
+async def _read_whole(receive: Receive) -> bytes:
+    """The whole body (``receive`` stops it at its limit)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that first gives back a body already read."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def _account(body: bytes, member: str) -> str | None:
+    """``member`` of a JSON object body, normalised as identity normalises e-mail addresses;
+    None when the body is not such JSON (the request then counts per address alone)."""
+    if body.lstrip()[:1] != b"{":
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    value = data.get(member) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    account = unicodedata.normalize("NFKC", value).strip().lower()
+    return account if 0 < len(account) <= _ACCOUNT_MAX else None

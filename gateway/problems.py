@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from servicekit.errors import PROBLEM, problem
+from servicekit.runtime import BODY_TOO_LARGE_EN, BODY_TOO_LARGE_JA
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ RATE_LIMITED = Problem(
     "短時間に多くのリクエストがありました。しばらくしてから再度お試しください。",
     "Too many requests. Please try again later.",
 )
+TOO_MANY_STREAMS = Problem(
+    429,
+    "too_many_streams",
+    "同時に開いている更新通知の接続が多すぎます。ほかの画面やタブを閉じてから再度お試しください。",
+    "Too many open event streams. Close other windows or tabs and try again.",
+)
+PAYLOAD_TOO_LARGE = Problem(413, "payload_too_large", BODY_TOO_LARGE_JA, BODY_TOO_LARGE_EN)
 MAINTENANCE = Problem(
     503,
     "maintenance",

@@ -2,9 +2,11 @@
 several times less CPU per proxied request on these machines, see benchmarks/gateway.py).
 
 Headers pass minus hop-by-hop ones, plus X-Request-ID, X-Forwarded-For/-Proto/-Host. A body is
-read at once when small, streamed when large or chunked, and not sent at all when absent.
+read at once when small or chunked (the caller's ``receive`` stops a chunked body at its limit,
+gateway/dispatch.py), streamed when large with a Content-Length, and not sent at all when absent.
 Responses stream back chunk by chunk; Server-Sent Events have no time limit and stop when the
-client goes away. Failures before the response started become problem+json: 503 (cannot
+client goes away. Event streams go through a connection pool of their own, so that however many
+are open, ordinary requests never wait for a connection behind them. Failures before the response started become problem+json: 503 (cannot
 connect), 504 (too slow), 502 (broken answer)."""
 
 from __future__ import annotations
@@ -73,21 +75,30 @@ class Proxy:
         self.timeout = settings.upstream_timeout_seconds
         self.buffer_limit = settings.buffer_request_body_bytes
         self._session: aiohttp.ClientSession | None = None
+        self._streams: aiohttp.ClientSession | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """The pool for ordinary requests."""
         if self._session is None:
             raise RuntimeError("the proxy is not started")
         return self._session
 
-    async def start(self) -> None:
+    @property
+    def stream_session(self) -> aiohttp.ClientSession:
+        """The pool for event streams."""
+        if self._streams is None:
+            raise RuntimeError("the proxy is not started")
+        return self._streams
+
+    def _new_session(self, limit: int) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            limit=self.settings.max_connections,
+            limit=limit,
             limit_per_host=0,
             keepalive_timeout=self.settings.upstream_keepalive_seconds,
             ttl_dns_cache=60,
         )
-        self._session = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=self.settings.connect_timeout_seconds
@@ -97,14 +108,31 @@ class Proxy:
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         )
 
+    async def start(self) -> None:
+        self._session = self._new_session(self.settings.max_connections)
+        # as large as the number of streams allowed open (gateway/streams.py): a stream is
+        # refused before it could wait for a connection
+        self._streams = self._new_session(self.settings.stream_max_open)
+
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._streams):
+            if session is not None:
+                await session.close()
+        self._session = self._streams = None
 
     async def forward(
-        self, target: str, base: str, scope: Scope, receive: Receive, send: Send, *, request_id: str
+        self,
+        target: str,
+        base: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        request_id: str,
+        stream: bool = False,
     ) -> None:
+        """Forward one request; ``stream``: an event stream, through the streams' pool. Raises
+        BodyTooLarge when ``receive`` does (a chunked body past its limit)."""
         method: str = scope["method"]
         headers, length, chunked = _request_headers(scope, request_id)
         data: bytes | AsyncIterator[bytes] | None = None
@@ -116,9 +144,11 @@ class Proxy:
                     headers.append(("Content-Length", str(length)))
                     data = _stream_body(receive)
             elif chunked:
-                data = _stream_body(receive)
+                # at most the body limit: read it, so the upstream gets it whole or not at all
+                data = await _read_body(receive)
         except ClientGone:
             return
+        session = self.stream_session if stream else self.session
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string") or b""
         url = base + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
@@ -127,7 +157,7 @@ class Proxy:
         started = complete = False
         try:
             async with asyncio.timeout(self.timeout) as deadline:
-                resp = await self.session.request(
+                resp = await session.request(
                     method,
                     URL(url, encoded=True),
                     headers=headers,

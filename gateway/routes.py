@@ -1,5 +1,5 @@
 """The route table: which service owns which public path (docs/API.md), and the gateway's own
-policy per path (rate limit, maintenance exemption, token check). The one place to change routing.
+policy per path (rate limit, maintenance exemption, token check, event stream, body limit). The one place to change routing.
 
 A pattern's segments are literals or ``{name}`` (any one non-empty segment). ``exact`` matches
 the path itself; ``tree`` matches the path and everything below it. The most specific route
@@ -33,11 +33,21 @@ class Route:
     subtree: bool = False
     # token bucket (per client IP) for POSTs to this route; routes may share a bucket
     rate_limit: str | None = None
+    # the JSON body member naming the account: the bucket is then per (client IP, account), under
+    # a generous per-IP ceiling (people behind one address, as at a Hello Work office's PCs); a
+    # body without it counts per client IP alone
+    rate_limit_account: str | None = None
     # keeps answering while maintenance is in effect
     open_in_maintenance: bool = False
     # the gateway rejects a bad bearer token before forwarding; off where clients obtain or
     # drop tokens, so that a stale access token never blocks a login or a refresh
     check_token: bool = True
+    # a long-lived event stream: its own connection pool, open streams capped per account and
+    # per client address
+    stream: bool = False
+    # the largest request body (bytes) this route takes; None: max_request_body_bytes (1 MiB).
+    # No route needs more today.
+    max_body: int | None = None
 
 
 def exact(
@@ -45,10 +55,23 @@ def exact(
     target: str,
     *,
     rate_limit: str | None = None,
+    rate_limit_account: str | None = None,
     open_in_maintenance: bool = False,
     check_token: bool = True,
+    stream: bool = False,
+    max_body: int | None = None,
 ) -> Route:
-    return Route(pattern, target, False, rate_limit, open_in_maintenance, check_token)
+    return Route(
+        pattern,
+        target,
+        subtree=False,
+        rate_limit=rate_limit,
+        rate_limit_account=rate_limit_account,
+        open_in_maintenance=open_in_maintenance,
+        check_token=check_token,
+        stream=stream,
+        max_body=max_body,
+    )
 
 
 def tree(
@@ -56,10 +79,23 @@ def tree(
     target: str,
     *,
     rate_limit: str | None = None,
+    rate_limit_account: str | None = None,
     open_in_maintenance: bool = False,
     check_token: bool = True,
+    stream: bool = False,
+    max_body: int | None = None,
 ) -> Route:
-    return Route(pattern, target, True, rate_limit, open_in_maintenance, check_token)
+    return Route(
+        pattern,
+        target,
+        subtree=True,
+        rate_limit=rate_limit,
+        rate_limit_account=rate_limit_account,
+        open_in_maintenance=open_in_maintenance,
+        check_token=check_token,
+        stream=stream,
+        max_body=max_body,
+    )
 
 
 ROUTES: tuple[Route, ...] = (
@@ -74,6 +110,7 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/auth/login",
         IDENTITY,
         rate_limit="login",
+        rate_limit_account="email",
         open_in_maintenance=True,
         check_token=False,
     ),
@@ -108,7 +145,7 @@ ROUTES: tuple[Route, ...] = (
     # notifier: in-app notifications, unread counts, live updates
     tree("/api/v1/me/notifications", NOTIFIER),
     exact("/api/v1/me/unread", NOTIFIER),
-    exact("/api/v1/me/events", NOTIFIER),
+    exact("/api/v1/me/events", NOTIFIER, stream=True),
     # the gateway itself
     exact("/api/v1/status", GATEWAY, open_in_maintenance=True),
     exact("/api/v1/admin/maintenance", GATEWAY, open_in_maintenance=True),

@@ -33,7 +33,7 @@ from servicekit import db as dbmod
 from servicekit.auth import TokenVerifier, http_jwks_fetcher
 from servicekit.bus import Bus, Consumer, Handler, watch_consumers
 from servicekit.clock import Clock, SystemClock
-from servicekit.errors import install_error_handlers
+from servicekit.errors import install_error_handlers, problem
 from servicekit.outbox import OutboxRelay
 from servicekit.settings import ServiceSettings
 
@@ -88,6 +88,106 @@ class RequestContext:
             HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id", "account_id")
             context.correlation_id.reset(token)
+
+
+BODY_TOO_LARGE_JA = "送信されたデータが大きすぎます。内容を減らして再度お試しください。"
+BODY_TOO_LARGE_EN = "The request body is too large."
+
+
+class BodyTooLarge(Exception):
+    """A request body went past its limit (raised by the receive ``limit_body`` returns)."""
+
+
+def declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length, or None when it has none (chunked or no body). The HTTP
+    server has already refused a malformed one, and delivers no more than it declares."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def limit_body(receive: Receive, limit: int) -> Receive:
+    """``receive`` counting the body: past ``limit`` bytes it raises BodyTooLarge instead of
+    returning the chunk, and reads nothing more."""
+    received = 0
+
+    async def limited() -> AsgiMessage:
+        nonlocal received
+        if received > limit:
+            raise BodyTooLarge
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge
+        return message
+
+    return limited
+
+
+def body_too_large(scope: Scope) -> JSONResponse:
+    """413 problem+json; the connection is closed after it, so the rest of the body is never
+    read (uvicorn closes on ``Connection: close``)."""
+    english = False
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            english = value.split(b",")[0].strip().lower().startswith(b"en")
+    return problem(
+        413,
+        "payload_too_large",
+        BODY_TOO_LARGE_EN if english else BODY_TOO_LARGE_JA,
+        headers={"Connection": "close"},
+    )
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes answers 413 problem+json. A
+    Content-Length over the limit is refused before the app runs; a chunked body is counted as it
+    arrives and reading stops at the limit (whatever the app made of that is replaced by the
+    413). Protects a service reached directly, without the gateway."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = declared_length(scope)
+        if length is not None:
+            if length > self.limit:
+                await body_too_large(scope)(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        limited = limit_body(receive, self.limit)
+        exceeded = started = False
+
+        async def guarded_receive() -> AsgiMessage:
+            nonlocal exceeded
+            try:
+                return await limited()
+            except BodyTooLarge:
+                exceeded = True
+                raise
+
+        async def guarded_send(message: AsgiMessage) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's answer to BodyTooLarge (FastAPI makes it a 400) is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await body_too_large(scope)(scope, receive, send)
 
 
 async def _until_answers(
@@ -310,5 +410,7 @@ class Runtime:
         async def asyncapi() -> dict[str, Any]:
             return runtime.asyncapi()
 
+        # inside RequestContext, so that a 413 carries the request id and is counted
+        app.add_middleware(BodyLimit, limit=self.settings.max_request_body_bytes)
         app.add_middleware(RequestContext, service=self.settings.service_name)
         return app

@@ -32,6 +32,10 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     # how long one delivery may hold an event before another delivery may take it over
     claim_lease_seconds: float = Field(default=120.0, gt=0)
+    # a request body over this many bytes answers 413 (servicekit.runtime.BodyLimit): refused on
+    # its Content-Length before any of it is read, a chunked one as soon as it goes past; the
+    # gateway applies the same limit at the edge (GatewaySettings inherits it)
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
     @property
     def database(self) -> str:

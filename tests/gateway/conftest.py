@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -77,12 +78,23 @@ def gateway_settings(
 
 @asynccontextmanager
 async def running_gateway(
-    settings: GatewaySettings, *, clock: Clock | None = None
+    settings: GatewaySettings,
+    *,
+    clock: Clock | None = None,
+    trust_proxy: bool = False,
+    app: FastAPI | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway under uvicorn on a free port, and a client for it. No proxy in front of it is
-    trusted, so uvicorn leaves the client's address alone."""
+    trusted, so uvicorn leaves the client's address alone; with ``trust_proxy`` this test's own
+    address is a trusted proxy, so that ``X-Forwarded-For`` picks the client address (as web's
+    does in production). ``app``: one made with create_app(settings), to look inside."""
+    proxy: dict[str, Any] = (
+        {"proxy_headers": True, "forwarded_allow_ips": "127.0.0.1"}
+        if trust_proxy
+        else {"proxy_headers": False}
+    )
     async with (
-        serve(create_app(settings, clock=clock), proxy_headers=False) as url,
+        serve(app or create_app(settings, clock=clock), **proxy) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         yield client
