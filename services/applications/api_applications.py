@@ -53,7 +53,7 @@ async def apply(body: ApplyBody, principal: SeekerPrincipal, services: Services)
 @router.get(
     "/me/applications",
     response_model=ApplicationPage,
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
     summary="The seeker's applications, newest first, each with its timeline and letter link",
 )
 async def my_applications(
@@ -77,10 +77,12 @@ async def get_application(
 @router.post(
     "/applications/{application_id}/status",
     response_model=ApplicationOut,
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422, 429),
     summary="Move the application on: screening, interview, offered, hired, rejected",
     description="interview needs interview_at and interview_place; conditions_differ (+ "
-    "conditions_note) only with offered/hired. 409 invalid_transition.",
+    "conditions_note) only with offered/hired. 409 invalid_transition. interview again moves "
+    "the interview, at most 10 times per application (409 reschedule_limit_reached); at most "
+    "10 status changes a minute per application (429 too_many_status_changes, Retry-After).",
 )
 async def change_status(
     application_id: ApplicationId,

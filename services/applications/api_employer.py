@@ -19,7 +19,7 @@ EmploymentType = Literal["full_time", "contract", "dispatch", "part_time", "othe
 @router.get(
     "/applications",
     response_model=ApplicationPage,
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
     summary="Applicants to the employer's own postings, newest first",
     description="Each with the seeker number, age band and (public profiles) desired conditions, "
     "motivation and timeline — never a name or contact details. Referral applications appear "
@@ -41,7 +41,7 @@ async def applicants(
 @router.get(
     "/seekers",
     response_model=SeekerPage,
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
     summary="Search public seeker profiles (employers with an employer My Page)",
     description="Only public profiles of live registrations: opaque seeker_id, age band and "
     "desired conditions. wage: what the employer offers (in wage_unit) — seekers whose desired "

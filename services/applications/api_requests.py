@@ -51,13 +51,13 @@ async def _sent(
 router.get(
     "/employer/requests",
     response_model=RequestPage,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(400, 401, 403, 404, 422),
     summary="Direct requests the employer sent; with job_id also the posting's quota",
 )(_sent)
 router.get(
     "/requests",
     response_model=RequestPage,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(400, 401, 403, 404, 422),
     summary="Same as GET /api/v1/employer/requests",
 )(_sent)
 
@@ -65,7 +65,7 @@ router.get(
 @router.get(
     "/me/requests",
     response_model=RequestPage,
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
     summary="Direct requests the seeker received, newest first",
 )
 async def my_requests(

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/staff/applications", tags=["staff"])
 @router.get(
     "",
     response_model=ApplicationPage,
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
     summary="The office's applications, oldest first: ?status=referral_requested is the queue",
 )
 async def office_applications(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
+from servicekit import cursors
 from servicekit.auth import Principal, require
+from servicekit.cursors import CursorParam
 from servicekit.errors import PROBLEM
 from services.applications.letter import LetterRenderer
 from services.applications.schemas import CURSOR, ID
@@ -36,7 +39,15 @@ EmployerOrStaff = Annotated[Principal, Depends(require("employer", "staff"))]
 ApplicationId = Annotated[str, Path(pattern=ID, description="the application's id")]
 RequestId = Annotated[str, Path(pattern=ID, description="the direct request's id")]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(pattern=CURSOR, description="next_cursor of the last page")]
+_CURSOR = re.compile(CURSOR)
+
+
+def _cursor(cursor: CursorParam = None) -> str | None:
+    """A list cursor (``domain.sort_key`` of the last item): a bad one is 400 invalid_cursor."""
+    return cursors.checked(cursor, _CURSOR)
+
+
+Cursor = Annotated[str | None, Depends(_cursor)]
 JobFilter = Annotated[str | None, Query(pattern=ID)]
 
 

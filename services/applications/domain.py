@@ -18,12 +18,13 @@ application only once the letter is issued.
 
 from __future__ import annotations
 
+import math
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from servicekit.errors import Conflict, Forbidden, NotFound
+from servicekit.errors import Conflict, DomainError, Forbidden, NotFound
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -75,6 +76,10 @@ ACTIONS: tuple[Action, ...] = (
 PROGRESS: tuple[Action, ...] = ("screening", "interview", "offered", "hired", "rejected")
 FINAL: frozenset[Status] = frozenset({"hired", "rejected", "withdrawn", "declined"})
 OPEN: frozenset[Status] = frozenset(s for s in STATUSES if s not in FINAL)
+# an application's (or request's) timeline keeps its newest entries only: the state machine
+# bounds it (reschedules are limited too), this is the backstop that keeps documents small
+TIMELINE_LIMIT = 100
+RATE_WINDOW = timedelta(minutes=1)
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     ("referral_requested", "issue_referral"): "referred",
@@ -122,6 +127,17 @@ def next_status(status: str, action: str) -> Status:
     if target is None:
         raise InvalidTransition()
     return target
+
+
+def recent_changes(app: dict[str, Any], now: datetime, per_minute: int) -> list[datetime]:
+    """The times of the application's status changes within the last minute, with ``now``
+    added; TooManyStatusChanges (with Retry-After) when ``per_minute`` were made already."""
+    recent = sorted(t for t in app.get("recent_changes") or [] if t > now - RATE_WINDOW)
+    if len(recent) >= per_minute:
+        wait = recent[-per_minute] + RATE_WINDOW - now
+        retry_after = max(1, math.ceil(wait.total_seconds()))
+        raise TooManyStatusChanges(headers={"Retry-After": str(retry_after)})
+    return [*recent, now][-per_minute:]
 
 
 def next_actions(status: str, role: str) -> list[Action]:
@@ -218,6 +234,18 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
     ja = "現在の応募状況ではこの操作はできません。"
     en = "This step is not possible from the application's current status."
+
+
+class RescheduleLimitReached(Conflict):
+    code = "reschedule_limit_reached"
+    ja = "この応募の面接日程はこれ以上変更できません。求職者とメッセージで調整してください。"
+    en = "This application's interview cannot be rescheduled any more; agree with the seeker by message."
+
+
+class TooManyStatusChanges(DomainError):
+    status, code = 429, "too_many_status_changes"
+    ja = "この応募の状況を短時間に何度も変更しています。しばらくしてからお試しください。"
+    en = "This application's status changed too often in a short time. Try again shortly."
 
 
 class ConcurrentChange(Conflict):

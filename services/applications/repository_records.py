@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts import Envelope
 from servicekit import outbox
-from services.applications.domain import OPEN
+from services.applications.domain import OPEN, TIMELINE_LIMIT
 from services.applications.repository import Doc, Store
 
 HIDDEN = {"outbox": 0}
@@ -47,8 +47,8 @@ class RecordsRepository:
         version = int(doc["version"])
         update: dict[str, Any] = {"$set": {**fields, "version": version + 1}}
         push: dict[str, Any] = outbox.push(*events)["$push"] if events else {}
-        if entry is not None:
-            push["timeline"] = entry
+        if entry is not None:  # the newest TIMELINE_LIMIT entries stay
+            push["timeline"] = {"$each": [entry], "$slice": -TIMELINE_LIMIT}
         if push:
             update["$push"] = push
         return await self.store.collection(kind).find_one_and_update(

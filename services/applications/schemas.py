@@ -18,7 +18,7 @@ from pydantic import (
 from services.applications.domain import Action, Status, clean_text
 
 ID = r"^[0-9a-f]{32}$"
-CURSOR = r"^\d{14}-[0-9a-f]{32}$"
+CURSOR = r"^[0-9]{14}-[0-9a-f]{32}$"
 
 
 def _clean(value: Any) -> Any:

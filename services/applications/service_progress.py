@@ -25,9 +25,11 @@ from services.applications.domain import (
     ApplicationNotFound,
     JobNotFound,
     PostingClosed,
+    RescheduleLimitReached,
     is_final,
     next_status,
     posting_state,
+    recent_changes,
 )
 from services.applications.offices import office_name
 from services.applications.repository import APPLICATIONS, Doc
@@ -167,14 +169,27 @@ class ProgressService:
         by = access.actor(principal)
         now = self.core.now()
 
+        settings = self.core.settings
+
         async def decide(app: Doc) -> Decision:
             if not access.may_progress(principal, app):
                 raise ApplicationNotFound()
             target = next_status(app["status"], status)
+            # each change messages and notifies the seeker: a few a minute at most
+            recent = recent_changes(app, now, settings.status_changes_per_minute)
             version = app["version"] + 1
-            fields: dict[str, Any] = {"status": target, "updated_at": now}
+            fields: dict[str, Any] = {
+                "status": target,
+                "updated_at": now,
+                "recent_changes": recent,
+            }
             if target == "interview":
                 fields["interview"] = {"at": interview_at, "place": interview_place}
+            if app["status"] == "interview" and target == "interview":  # a reschedule
+                moved = int(app.get("interview_reschedules") or 0)
+                if moved >= settings.interview_reschedule_limit:
+                    raise RescheduleLimitReached()
+                fields["interview_reschedules"] = moved + 1
             if conditions_differ is not None:
                 fields["conditions"] = {"differ": conditions_differ, "note": conditions_note}
             event = ApplicationStatusChanged(

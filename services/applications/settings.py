@@ -8,3 +8,8 @@ class ApplicationsSettings(ServiceSettings):
     http_port: int = 8003
     # how many seekers one posting may send direct requests to (counted, never given back)
     request_quota: int = Field(default=10, ge=1, le=100)
+    # an application's status may change at most this often (per minute, employer and staff
+    # together): each change sends the seeker a message and a notification
+    status_changes_per_minute: int = Field(default=10, ge=1, le=1000)
+    # how often one application's interview may be moved (interview → interview)
+    interview_reschedule_limit: int = Field(default=10, ge=0, le=100)

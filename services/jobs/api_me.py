@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from servicekit.auth import SeekerPrincipal
+from servicekit.cursors import CursorParam
 from services.jobs.deps import JOB_ID, Services, problems
 from services.jobs.schemas_me import (
     FavoriteList,
@@ -60,7 +61,7 @@ async def list_favorites(
     principal: SeekerPrincipal,
     services: Services,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorParam = None,
 ) -> dict[str, Any]:
     return await services.lists.favorites(principal=principal, limit=limit, cursor=cursor)
 

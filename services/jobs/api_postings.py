@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query
 
 from servicekit.auth import CurrentPrincipal
+from servicekit.cursors import CursorParam
 from services.jobs.deps import JOB_ID, EmployerOrStaff, Services, problems
 from services.jobs.schemas import (
     CloseBody,
@@ -45,7 +46,7 @@ async def create_posting(
 @router.get(
     "/mine",
     response_model=PostingList,
-    responses=problems(401, 403, 404),
+    responses=problems(400, 401, 403, 404),
     summary="An employer's postings in every status (staff: add employer_id)",
 )
 async def own_postings(
@@ -53,7 +54,7 @@ async def own_postings(
     services: Services,
     employer_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorParam = None,
 ) -> dict[str, Any]:
     return await services.postings.list_own(
         principal=principal, employer_id=employer_id, limit=limit, cursor=cursor

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from servicekit.auth import SeekerPrincipal, StaffPrincipal
+from servicekit.cursors import CursorParam
 from services.jobs.deps import English, Services, problems
 from services.jobs.schemas_me import RecommendationCreate, RecommendationList, RecommendationSent
 
@@ -41,7 +42,7 @@ async def list_recommendations(
     english: English,
     source: Annotated[Literal["all", "office", "auto"], Query()] = "all",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500, description="source=office only")] = None,
+    cursor: CursorParam = None,
 ) -> dict[str, Any]:
     return await services.recommendations.received(
         principal=principal, source=source, limit=limit, cursor=cursor, english=english

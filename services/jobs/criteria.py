@@ -4,9 +4,6 @@ matches). Both read the same stored fields, so a saved search matches what a sea
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -15,7 +12,8 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.jobs import EmploymentType, WageUnit
-from services.jobs.domain import InvalidCursor
+from servicekit import cursors
+from servicekit.cursors import InvalidCursor
 from services.jobs.reference import occupations
 from services.jobs.text import KeywordQuery, parse_query
 
@@ -171,7 +169,7 @@ class SearchQuery(SearchConditions):
 
     sort: Sort = "new"
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
 
     def conditions(self) -> SearchConditions:
         return SearchConditions.model_validate(self.model_dump(exclude={"sort", "limit", "cursor"}))
@@ -186,26 +184,45 @@ SORT_KEYS: dict[str, list[tuple[str, int]]] = {
 }
 
 
+class _NewCursor(cursors.CursorModel):
+    s: Literal["new"]
+    v: cursors.Instant
+    i: cursors.Id
+
+
+class _WageCursor(cursors.CursorModel):
+    s: Literal["wage"]
+    v: cursors.Int64
+    i: cursors.Id
+
+
+class _SentCursor(cursors.CursorModel):
+    s: Literal["sent"]
+    v: cursors.Instant
+    i: cursors.Id
+
+
+CURSOR_SHAPES: dict[str, type[_NewCursor | _WageCursor | _SentCursor]] = {
+    "new": _NewCursor,
+    "wage": _WageCursor,
+    "sent": _SentCursor,
+}
+
+
 def encode_cursor(sort: str, doc: Doc) -> str:
     """An opaque position: the sort value and ``_id`` of the last item of a page."""
-    value = doc[SORT_FIELDS[sort]]
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps({"s": sort, "v": value, "i": doc["_id"]}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode({"s": sort, "v": doc[SORT_FIELDS[sort]], "i": doc["_id"]})
 
 
 def decode_cursor(sort: str, cursor: str) -> Doc:
-    """The keyset condition 'after this position' for ``sort``."""
+    """The keyset condition 'after this position' for ``sort``; InvalidCursor (400) for a cursor
+    that is not one this service wrote for this order."""
+    position = cursors.decode(CURSOR_SHAPES[sort], cursor)
+    if position is None:
+        raise InvalidCursor()
     field = SORT_FIELDS[sort]
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw["s"] != sort or not isinstance(raw["i"], str):
-            raise ValueError("another sort")
-        value: Any = int(raw["v"]) if sort == "wage" else datetime.fromisoformat(raw["v"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InvalidCursor() from exc
-    return {"$or": [{field: {"$lt": value}}, {field: value, "_id": {"$lt": raw["i"]}}]}
+    value = position.v
+    return {"$or": [{field: {"$lt": value}}, {field: value, "_id": {"$lt": position.i}}]}
 
 
 def keyset_after(sort: str, doc: Doc) -> Doc:

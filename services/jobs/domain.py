@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from servicekit.cursors import InvalidCursor as InvalidCursor
 from servicekit.errors import Conflict, DomainError, Forbidden, NotFound
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -18,6 +19,9 @@ MONTHLY_FACTOR: dict[str, int] = {"monthly": 1, "daily": 21, "hourly": 160}
 
 SAVED_SEARCH_LIMIT = 20
 FAVORITE_LIMIT = 200
+# a posting keeps the snapshots of its newest 100 earlier revisions (each at most ~15 KB, so the
+# document stays far below MongoDB's 16 MB); older ones are dropped as new ones come
+HISTORY_LIMIT = 100
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -164,11 +168,6 @@ class RecommendationNotFound(NotFound):
 class AlreadyRecommended(Conflict):
     code = "already_recommended"
     ja, en = "この求人はすでにこの求職者に送っています。", "Already recommended to this seeker."
-
-
-class InvalidCursor(DomainError):
-    status, code = 400, "invalid_cursor"
-    ja, en = "ページ指定（cursor）が正しくありません。", "The cursor is not valid."
 
 
 class InvalidCondition(DomainError):

@@ -10,6 +10,7 @@ from pymongo.errors import ExecutionTimeout
 
 from contracts import Envelope
 from servicekit import outbox
+from services.jobs.domain import HISTORY_LIMIT
 from services.jobs.repository import Doc, Store
 
 # the posting without its bulky parts, for reads that do not need them
@@ -48,14 +49,15 @@ class PostingsRepository:
         events: Sequence[Envelope] = (),
         history: Doc | None = None,
     ) -> bool:
-        """One single-document write: the change, the version bump, the history entry and the
-        events, applied only while the document still matches ``expect`` (optimistic check)."""
+        """One single-document write: the change, the version bump, the history entry (the
+        oldest dropped beyond HISTORY_LIMIT) and the events, applied only while the document
+        still matches ``expect`` (optimistic check)."""
         update: Doc = {"$set": set_, "$inc": {"version": 1}}
         pushes: Doc = {}
         if events:
             pushes.update(outbox.push(*events)["$push"])
-        if history is not None:
-            pushes["history"] = history
+        if history is not None:  # the newest HISTORY_LIMIT entries stay
+            pushes["history"] = {"$each": [history], "$slice": -HISTORY_LIMIT}
         if pushes:
             update["$push"] = pushes
         result = await self.postings.update_one({"_id": job_id, **expect}, update)

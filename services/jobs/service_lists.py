@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from datetime import datetime
 
 import structlog
 
+from servicekit import cursors
 from servicekit.auth import Principal
 from servicekit.clock import Clock
 from services.jobs import documents
@@ -47,17 +45,20 @@ def saved_search_view(doc: Doc) -> Doc:
     }
 
 
+class _FavoriteCursor(cursors.CursorModel):
+    a: cursors.Instant
+    i: cursors.Id
+
+
 def _encode(added_at: datetime, job_id: str) -> str:
-    raw = json.dumps({"a": added_at.isoformat(), "i": job_id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode({"a": added_at, "i": job_id})
 
 
 def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(raw["a"]), str(raw["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InvalidCursor() from exc
+    position = cursors.decode(_FavoriteCursor, cursor)
+    if position is None:
+        raise InvalidCursor()
+    return position.a, position.i
 
 
 class ListsService:

@@ -127,6 +127,8 @@ class RecommendationService:
         english: bool,
     ) -> Doc:
         sid = seeker_id(principal)
+        # checked whatever the source, before anything is read: a bad cursor is always a 400
+        keyset = decode_cursor("sent", cursor) if cursor else None
         seeker = await self.projections.seeker(sid) or {}
         result: Doc = {"items": [], "next_cursor": None, "provisional": False}
         result["profile_available"] = bool(seeker.get("profile"))
@@ -135,7 +137,7 @@ class RecommendationService:
             return result
         now = self.clock.now()
         if source in ("all", "office"):
-            items, result["next_cursor"] = await self._office(sid, limit, cursor, now)
+            items, result["next_cursor"] = await self._office(sid, limit, keyset, now)
             result["items"].extend(items)
             if source == "all":
                 result["next_cursor"] = None  # pages only for one source at a time
@@ -144,9 +146,8 @@ class RecommendationService:
         return result
 
     async def _office(
-        self, sid: str, limit: int, cursor: str | None, now: datetime
+        self, sid: str, limit: int, keyset: Doc | None, now: datetime
     ) -> tuple[list[Doc], str | None]:
-        keyset = decode_cursor("sent", cursor) if cursor else None
         docs = await self.repo.for_seeker(sid, keyset, limit + 1)
         page = docs[:limit]
         postings = {

@@ -26,7 +26,7 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=100)]
     "",
     response_model=ConversationPage,
     summary="Own conversations (seeker, employer); staff: a seeker of their office's",
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
 )
 async def list_conversations(
     principal: Participant,
@@ -63,7 +63,7 @@ async def get_conversation(
     "/{conversation_id}/messages",
     response_model=MessagePage,
     summary="Messages, newest first (participants; staff of the seeker's office read only)",
-    responses=problems(401, 403, 404, 422),
+    responses=problems(400, 401, 403, 404, 422),
 )
 async def list_messages(
     conversation_id: ConversationId,

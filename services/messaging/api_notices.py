@@ -38,7 +38,7 @@ async def publish(
     "",
     response_model=NoticePage,
     summary="Notices the own office published (admin: all)",
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
 )
 async def published(
     principal: StaffPrincipal, services: Services, limit: Limit = 20, cursor: Cursor = None
@@ -62,7 +62,7 @@ async def staff_get(
     "",
     response_model=NoticePage,
     summary="Notices to me (published since my registration), newest first, with read state",
-    responses=problems(401, 403, 422),
+    responses=problems(400, 401, 403, 422),
 )
 async def my_notices(
     principal: SeekerPrincipal,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from servicekit.auth import Principal, require
+from servicekit.cursors import CursorParam
 from servicekit.errors import PROBLEM
 from services.messaging.service_lifecycle import LifecycleService
 from services.messaging.service_messages import MessageService
@@ -29,7 +30,7 @@ def get_services(request: Request) -> MessagingServices:
 Services = Annotated[MessagingServices, Depends(get_services)]
 Participant = Annotated[Principal, Depends(require("seeker", "employer", "staff"))]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size (≤ 100)")]
-Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the last page")]
+Cursor = CursorParam  # checked by servicekit.cursors: a bad one is 400 invalid_cursor
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

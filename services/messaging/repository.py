@@ -79,6 +79,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("office_code", ASCENDING), ("published_at", DESCENDING)], name="publisher_time"
         ),
+        # an administrator's list of every notice, newest first, paged by (time, _id)
+        IndexModel([("published_at", DESCENDING), ("_id", DESCENDING)], name="time"),
     ],
     "notice_reads": [IndexModel([("seeker_id", ASCENDING)], name="seeker")],
 }

@@ -98,6 +98,7 @@ class MessageService:
         cursor: str | None,
         limit: int,
     ) -> tuple[list[ConversationView], str | None]:
+        after = cursors.decode(cursor)  # a bad cursor is a 400 even where nothing is shown
         where: Doc
         if principal.role == "seeker" and principal.seeker_id:
             where = {"seeker_id": principal.seeker_id}
@@ -115,7 +116,7 @@ class MessageService:
             return [], None
         if status:
             where["status"] = status
-        docs = await self.conversations.page(where, after=cursors.decode(cursor), limit=limit + 1)
+        docs = await self.conversations.page(where, after=after, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
         side = my_side(principal)

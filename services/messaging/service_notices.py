@@ -189,10 +189,10 @@ class NoticeService:
     async def for_seeker(
         self, principal: Principal, *, cursor: str | None, limit: int, unread_only: bool = False
     ) -> tuple[list[tuple[Doc, datetime | None]], str | None]:
+        before = cursors.decode(cursor)  # a bad cursor is a 400 even where nothing is shown
         scope = await self._scope(principal)
         if scope is None:
             return [], None
-        before = cursors.decode(cursor)
         out: list[tuple[Doc, datetime | None]] = []
         while True:
             docs = await self.notices.page(scope, before=before, limit=limit + 1)

@@ -10,8 +10,6 @@ in access logs, so it is not offered. A stream ends when its token expires (or a
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import time
 from collections.abc import AsyncIterator
@@ -24,9 +22,15 @@ import structlog
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
+from servicekit import cursors
 from servicekit.auth import CurrentPrincipal, Principal, bearer_token
 from servicekit.errors import PROBLEM, DomainError, NotFound
-from services.notifier.inapp_service import InAppService, recipient_of, registered_since
+from services.notifier.inapp_service import (
+    InAppService,
+    parse_sse_id,
+    recipient_of,
+    registered_since,
+)
 from services.notifier.live import CLOSE, Hub, Outgoing, Stream
 from services.notifier.schemas_inapp import NotificationPage, NotificationPublic, ReadAll, Unread
 from services.notifier.settings import NotifierSettings
@@ -52,27 +56,23 @@ def get_inapp(request: Request) -> InApp:
 Services = Annotated[InApp, Depends(get_inapp)]
 
 
-class InvalidCursor(DomainError):
-    status, code = 422, "invalid_cursor"
-    ja, en = "cursor の値が正しくありません。", "The cursor is not valid."
+class InvalidLastEventId(DomainError):
+    status, code = 400, "invalid_last_event_id"
+    ja = "Last-Event-ID が正しくありません。ヘッダーを付けずに接続し直してください。"
+    en = "The Last-Event-ID is not valid. Reconnect without it."
+
+
+Position = tuple[cursors.Instant, cursors.Id]
 
 
 def encode_cursor(at: datetime, item_id: str) -> str:
-    raw = json.dumps([at.isoformat(), item_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode([at, item_id])
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
-    try:
-        at, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        parsed = datetime.fromisoformat(at)
-    except (binascii.Error, ValueError, TypeError):
-        raise InvalidCursor() from None
-    if parsed.tzinfo is None or not isinstance(item_id, str) or len(item_id) > 100:
-        raise InvalidCursor()
-    return parsed, item_id
+    """The (time, notification_id) a page ends at; 400 ``invalid_cursor`` for a bad one."""
+    position: tuple[datetime, str] | None = cursors.decode(Position, cursor)
+    return position
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -83,13 +83,13 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     "/notifications",
     response_model=NotificationPage,
     summary="My notifications, newest first (notices from the office included for seekers)",
-    responses=problems(401, 422),
+    responses=problems(400, 401, 422),
 )
 async def notifications(
     principal: CurrentPrincipal,
     inapp: Services,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    cursor: cursors.CursorParam = None,
     unread: Annotated[bool, Query(description="only unread ones")] = False,
 ) -> NotificationPage:
     items, more = await inapp.service.page(
@@ -146,14 +146,25 @@ async def unread(principal: CurrentPrincipal, inapp: Services) -> Unread:
     summary="Live updates as Server-Sent Events: `message` and `notification` events (with "
     "ids; send Last-Event-ID to replay what was missed), `unread` counts, comment heartbeats",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **problems(401)},
+    responses={200: {"content": {"text/event-stream": {}}}, **problems(400, 401)},
 )
 async def events(
     request: Request,
     principal: CurrentPrincipal,
     inapp: Services,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=120)] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="the id of the last event received; one this stream did not write "
+            "is refused with 400 `invalid_last_event_id` (reconnect without it)",
+        ),
+    ] = None,
 ) -> StreamingResponse:
+    try:  # checked before the stream starts: a bad id is a 400, never a broken stream
+        parse_sse_id(last_event_id)
+    except ValueError:
+        raise InvalidLastEventId() from None
     seeker: dict[str, Any] | None = None
     if principal.role == "seeker" and principal.seeker_id:
         seeker = await inapp.service.repo.seeker(principal.seeker_id)

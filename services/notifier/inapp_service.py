@@ -5,6 +5,7 @@ events to a reconnecting stream."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -41,13 +42,23 @@ def sse_id(at: datetime, item_id: str) -> str:
     return f"{int(at.timestamp() * 1000):013d}-{item_id}"
 
 
+# what ``sse_id`` writes: milliseconds since the epoch (ASCII digits), "-", an item id
+SSE_ID = re.compile(r"([0-9]{1,15})-([\x21-\x7e]{1,100})")
+
+
 def parse_sse_id(value: str | None) -> tuple[datetime, str] | None:
-    if not value or len(value) > 120:
+    """The position a ``Last-Event-ID`` names; None for none; ValueError for one that ``sse_id``
+    cannot have written (wrong form, over-long, a time out of range)."""
+    if value is None or value == "":
         return None
-    ms, _, item_id = value.partition("-")
-    if not ms.isdigit() or not item_id:
-        return None
-    return datetime.fromtimestamp(int(ms) / 1000, UTC), item_id
+    match = SSE_ID.fullmatch(value)
+    if match is None:
+        raise ValueError("not an event id of this stream")
+    try:
+        at = datetime.fromtimestamp(int(match[1]) / 1000, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError("event id out of range") from exc
+    return at, match[2]
 
 
 def registered_since(seeker: Doc) -> datetime:
@@ -288,7 +299,8 @@ class InAppService:
         self, principal: Principal, last_event_id: str | None, limit: int, days: int
     ) -> tuple[list[Outgoing], bool]:
         """Events after ``last_event_id`` (at most ``limit``, none older than ``days``), oldest
-        first; True when more were missed than replayed."""
+        first; True when more were missed than replayed. ValueError for a malformed id (the
+        route refuses those before the stream opens)."""
         after = parse_sse_id(last_event_id)
         if after is None:
             return [], False

@@ -156,7 +156,7 @@ async def test_pages_are_stable_newest_first(msg: MsgEnv):
         await msg.client.post(url, json={"body": "new"}, headers=h)
     assert seen == [f"m{i}" for i in range(6, -1, -1)]
     r = await msg.client.get(url, params={"cursor": "garbage!"}, headers=h)
-    assert r.status_code == 422 and r.json()["code"] == "invalid_cursor"
+    assert r.status_code == 400 and r.json()["code"] == "invalid_cursor"
     r = await msg.client.get(url, params={"limit": 101}, headers=h)
     assert r.status_code == 422
 

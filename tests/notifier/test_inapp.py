@@ -5,7 +5,9 @@ ever becomes an e-mail command."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -279,4 +281,56 @@ async def test_events_become_notifications_once_with_japanese_texts_and_links(bo
         "新しい応募があります",
     ]
     r = await both.note.get("/api/v1/me/notifications", params={"cursor": "!!"}, headers=h)
-    assert r.status_code == 422
+    assert r.status_code == 400 and r.json()["code"] == "invalid_cursor"
+
+
+def _b64(value: Any) -> str:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+_AT = "2026-11-24T03:00:00+00:00"
+CRAFTED_CURSORS = [
+    _b64({"s": "wage", "v": "1" + "0" * 30, "i": "a"}),  # the cursor of issue 13
+    _b64([10**30, "a"]),
+    _b64(["2026-11-24T03:00:00", "a"]),  # no UTC offset
+    _b64(["0001-01-01T00:00:00+01:00", "a"]),  # before year 1 in UTC
+    _b64(["2026-13-45T99:00:00Z", "a"]),
+    _b64([_AT, "a" * 300]),
+    _b64([_AT, {"$gt": ""}]),
+    _b64([_AT, 1]),
+    _b64([_AT, "a", "b"]),
+    _b64(b"\xff\xfe\x00"),
+    _b64(b"not json"),
+    _b64(b"[" * 200 + b"]" * 200),
+    "!!",
+    "a",
+    "x" * 600,
+]
+
+
+async def test_crafted_cursors_are_refused_by_the_notifications_list(both: Both):
+    seeker_id, _, _ = await both.feed.seeker()
+    employer_id, _ = await both.feed.employer()
+    for headers in (
+        both.tokens.seeker(seeker_id),
+        both.tokens.employer(employer_id),
+        both.tokens.staff(),
+    ):
+        for unread in ("false", "true"):
+            for cursor in CRAFTED_CURSORS:
+                r = await both.note.get(
+                    "/api/v1/me/notifications",
+                    params={"cursor": cursor, "unread": unread},
+                    headers=headers,
+                )
+                assert r.status_code == 400, (cursor, r.status_code, r.text)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert r.json()["code"] == "invalid_cursor"
+                assert not r.json()["detail"].isascii()  # Japanese
+        r = await both.note.get(
+            "/api/v1/me/notifications",
+            params={"cursor": _b64(["1970-01-01T00:00:00Z", "0"])},
+            headers=headers,
+        )
+        assert r.status_code == 200 and r.json()["items"] == []

@@ -193,3 +193,37 @@ async def test_a_notice_reaches_the_connected_seekers_of_its_audience_only(repli
     assert await db["notices"].count_documents({"_id": notice_id}) == 1
     seekers = [f"seeker:{mine}", f"seeker:{other}"]
     assert await db["notifications"].count_documents({"recipient": {"$in": seekers}}) == 0
+
+
+async def test_a_malformed_last_event_id_is_a_400_before_the_stream_opens(replicas: Replicas):
+    """Issue 13: a Last-Event-ID this stream cannot have written (wrong form, over-long, a time
+    out of range) is refused with 400 problem+json; before, some broke the stream mid-way."""
+    seeker = uid()
+    h = replicas.tokens.seeker(seeker)
+    bad: list[bytes] = [
+        b"nonsense",
+        b"99999999999999999999-x",  # beyond any datetime
+        b"999999999999999-x",  # 15 digits: past year 9999
+        b"-x",
+        b"123-",
+        b"123-a b",
+        b"123-" + b"a" * 200,
+        b"x" * 300,
+        "１２３-x".encode(),  # full-width digits are not milliseconds
+        "²-x".encode(),  # nor is a superscript (str.isdigit says yes)
+        b"123-\xff",
+    ]
+    auth = {k.encode(): v.encode() for k, v in h.items()}
+    async with httpx.AsyncClient(timeout=5) as client:
+        for value in bad:
+            r = await client.get(replicas.events_url(0), headers={**auth, b"Last-Event-ID": value})
+            assert r.status_code == 400, (value, r.status_code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["code"] == "invalid_last_event_id"
+            assert "Last-Event-ID" in r.json()["detail"] and not r.json()["detail"].isascii()
+    # a well-formed one, however old, streams (the replay starts at its floor)
+    async with SseClient(replicas.events_url(0), {**h, "Last-Event-ID": "0000000000000-0"}) as c:
+        assert c.status == 200
+        await c.next("unread")
+        await replicas.message_to(seeker, employer="五社目")
+        assert "五社目" in (await c.next("message")).data["body"]
