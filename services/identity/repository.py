@@ -8,12 +8,16 @@ Collections:
                       embedded (``seeker`` / ``employer``); carries the outbox of its events.
                       Seeker queries and versioned writes: ``repository_seekers``
 - ``auth_keys``       one per address (``_id`` = normalised e-mail): its current key's hash (never
-                      the key), wrong-try count and use, and the outbox holding the e-mail command
-                      with the key; a new key replaces the old one in the same write
+                      the key), its use, and the outbox holding the e-mail command with the key; a
+                      new key replaces the old one in the same write
+- ``auth_key_limits`` windowed counters per address and purpose, kept whether or not the address
+                      is known: wrong tries (``tries:<purpose>:<e-mail>``) and accepted requests
+                      (``requests:<purpose>:<e-mail>``)
 - ``counters``        serials for seeker and establishment numbers
 - ``sessions``        a refresh-token family (kept: the account's login history);
                       ``refresh_tokens`` ``_id`` = SHA-256 of the token
-- ``login_throttle``  failure counters and locks, per account e-mail and per client IP
+- ``login_throttle``  failure counters and locks, per (account e-mail, client IP), per account
+                      e-mail and per client IP
 - ``secrets``         the JWT signing key and the auth-key pepper, shared by every replica
 
 Expiring records leave by TTL index; the code checks every expiry itself, since the TTL monitor
@@ -37,6 +41,7 @@ Doc = dict[str, Any]
 
 ACCOUNTS = "accounts"
 AUTH_KEYS = "auth_keys"
+AUTH_KEY_LIMITS = "auth_key_limits"
 OUTBOX_COLLECTIONS = (ACCOUNTS, AUTH_KEYS)
 # an expired key is kept this long, so that its holder hears "expired" rather than "invalid"
 EXPIRED_KEY_KEPT = timedelta(days=1)
@@ -61,6 +66,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("seeker.due_on", ASCENDING)], name="seeker_due_on"),
     ],
     AUTH_KEYS: [_ttl("expires_at", EXPIRED_KEY_KEPT)],
+    AUTH_KEY_LIMITS: [_ttl("expires_at")],
     # revoking an account's sessions, and its login history in order
     "sessions": [
         IndexModel([("account_id", ASCENDING), ("created_at", ASCENDING)], name="account_created")
@@ -75,6 +81,7 @@ class Repository:
         self.db = db
         self.accounts = db[ACCOUNTS]
         self.auth_keys = db[AUTH_KEYS]
+        self.auth_key_limits = db[AUTH_KEY_LIMITS]
         self.counters = db["counters"]
         self.sessions = db["sessions"]
         self.refresh_tokens = db["refresh_tokens"]
@@ -137,8 +144,8 @@ class Repository:
 
     async def put_auth_key(self, email: str, key: Doc, command: Envelope) -> None:
         """The address's new key, with the e-mail command carrying it, in one write: it replaces
-        the old key (which stops working) and starts the wrong-try count afresh."""
-        fields = {**key, "used": False, "used_at": None, "tries": 0}
+        the old key (which stops working)."""
+        fields = {**key, "used": False, "used_at": None}
         await self.auth_keys.update_one(
             {"_id": email}, {"$set": fields, **outbox.push(command)}, upsert=True
         )
@@ -146,19 +153,45 @@ class Repository:
     async def current_auth_key(self, email: str) -> Doc | None:
         return await self.auth_keys.find_one({"_id": email}, {"outbox": 0})
 
-    async def take_auth_key_try(self, email: str, key_id: str, *, limit: int) -> int | None:
-        """Count one try of the key; the count with this try, or None when ``limit`` tries
-        have been counted already (or the key was replaced meanwhile)."""
-        doc = await self.auth_keys.find_one_and_update(
-            {"_id": email, "key_id": key_id, "tries": {"$lt": limit}},
-            {"$inc": {"tries": 1}},
-            projection={"tries": 1},
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(doc["tries"]) if doc else None
+    async def take_limited(
+        self, key: str, *, limit: int, now: datetime, window: timedelta
+    ) -> int | None:
+        """Count one in the key's window (which starts with its first count and lasts
+        ``window``): the count with this one, or None when ``limit`` have been counted in the
+        live window already. Conditional writes only (no racing upserts), so however many count
+        at once, at most ``limit`` of them get a number."""
+        while True:
+            doc = await self.auth_key_limits.find_one_and_update(
+                {"_id": key, "expires_at": {"$gt": now}, "count": {"$lt": limit}},
+                {"$inc": {"count": 1}},
+                projection={"count": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return int(doc["count"])
+            fresh = {"count": 1, "window_start": now, "expires_at": now + window}
+            ended = await self.auth_key_limits.update_one(
+                {"_id": key, "expires_at": {"$lte": now}}, {"$set": fresh}
+            )
+            if ended.modified_count == 1:
+                return 1
+            try:
+                await self.auth_key_limits.insert_one({"_id": key, **fresh})
+                return 1
+            except DuplicateKeyError:
+                pass
+            state = await self.auth_key_limits.find_one({"_id": key})
+            if state is not None and state["expires_at"] > now and state["count"] >= limit:
+                return None
+            # another request started (or restarted) the window just now: count in it
 
-    async def give_back_auth_key_try(self, email: str, key_id: str) -> None:
-        await self.auth_keys.update_one({"_id": email, "key_id": key_id}, {"$inc": {"tries": -1}})
+    async def give_back_limited(self, key: str) -> None:
+        await self.auth_key_limits.update_one(
+            {"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}}
+        )
+
+    async def forget_limited(self, key: str) -> None:
+        await self.auth_key_limits.delete_one({"_id": key})
 
     async def use_auth_key(self, email: str, key_id: str, *, now: datetime) -> bool:
         """True for exactly one caller, however many redeem the key at once."""
@@ -203,8 +236,9 @@ class Repository:
 
     # --- login throttling ---------------------------------------------------------------------
 
-    async def throttle_state(self, key: str) -> Doc | None:
-        return await self.throttle.find_one({"_id": key})
+    async def throttle_states(self, keys: list[str]) -> dict[str, Doc]:
+        """The keys' states (a key without one is missing), in one query."""
+        return {doc["_id"]: doc async for doc in self.throttle.find({"_id": {"$in": keys}})}
 
     async def throttle_count(self, key: str, *, now: datetime, window: timedelta) -> int:
         """Add one failure to the key's window (a new window when there is none or it ended);

@@ -108,7 +108,17 @@ async def uniform_duration(seconds: float) -> AsyncIterator[None]:
     """Answer no sooner than ``seconds``, whatever happened inside: whether an e-mail matched
     must not show in the response time."""
     started = time.monotonic()
-    yield
+    try:
+        yield
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        await _rest_of(seconds, started)  # an error answer waits for the floor too
+        raise
+    await _rest_of(seconds, started)
+
+
+async def _rest_of(seconds: float, started: float) -> None:
     remaining = seconds - (time.monotonic() - started)
     if remaining > 0:
         await asyncio.sleep(remaining)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -63,15 +64,17 @@ async def _issue_tokens(
 
 async def login(identity: Identity, *, email: str, password: str, ip: str | None) -> dict[str, Any]:
     limits = throttle.login_limits(identity, email=email, ip=ip)
-    failures = await throttle.ensure_not_locked(identity, limits)
-    account = await identity.repo.account_by_email(email)
+    # both reads at once: fewer round trips, less jitter in the time an answer takes
+    failures, account = await asyncio.gather(
+        throttle.ensure_not_locked(identity, limits), identity.repo.account_by_email(email)
+    )
     stored = account.get("password_hash") if account and account.get("status") == "active" else None
     # Argon2id in the thread pool; an unknown e-mail verifies a dummy hash (same cost)
     if not await identity.hasher.verify(stored, password) or account is None or stored is None:
         await throttle.record_failure(identity, limits)
         log.info("identity.login.failed", known=account is not None)
         raise InvalidCredentials()
-    await throttle.record_success(identity, email=email, failures=failures)
+    await throttle.record_success(identity, limits, failures=failures)
     if identity.hasher.needs_rehash(stored):
         await identity.repo.update_account(
             account["_id"],

@@ -1,16 +1,20 @@
 """The auth-key flows: My Page opening, account creation (the second path) and password reset.
 
-A request always gets the same answer in (at least) the same time; when it matches, a new key
-replaces the address's old one and the e-mail command carrying it is queued on the key's
-document. Completing checks the key, then the password policy (a weak password does not use the
-key up), then consumes the key atomically and applies the change to the account.
+A request always gets the same answer in (at least) the same time. Every request is counted per
+address and purpose, matched or not; within the limit it starts the address's try count afresh
+and, when it matches, a new key replaces the address's old one and the e-mail command carrying
+it is queued on the key's document. Completing counts a try per address and purpose (whether or
+not the address has a key, so the count tells nothing), checks the key (a dummy hash when there
+is none), then the password policy (a weak password does not use the key up), then consumes the
+key atomically and applies the change to the account. Completions answer no sooner than the
+same floor as requests.
 """
 
 from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import structlog
@@ -94,29 +98,64 @@ def _dummy_key_work(identity: Identity, email: str) -> None:
     hash_auth_key(identity.pepper, purpose="none", email=email, key=new_auth_key())
 
 
+def _tries_key(purpose: KeyPurpose, email: str) -> str:
+    return f"tries:{purpose}:{email}"
+
+
+async def _accept_request(identity: Identity, *, email: str, purpose: KeyPurpose) -> bool:
+    """Count a request for this address and purpose, whether or not it matches anything. Within
+    ``auth_key_requests_per_window`` it starts the try count afresh (a matching request also
+    replaces the key); beyond it nothing changes and nothing is sent, so mails cannot be
+    flooded and a try count cannot be reset at will, for known and unknown addresses alike."""
+    s = identity.settings
+    accepted = await identity.repo.take_limited(
+        f"requests:{purpose}:{email}",
+        limit=s.auth_key_requests_per_window,
+        now=identity.clock.now(),
+        window=timedelta(seconds=s.auth_key_request_window_seconds),
+    )
+    if accepted is None:
+        log.info("identity.auth_key.request_limited", purpose=purpose)
+        return False
+    await identity.repo.forget_limited(_tries_key(purpose, email))
+    return True
+
+
 async def _redeem(
     identity: Identity, *, email: str, purpose: KeyPurpose, auth_key: str, password: str
 ) -> tuple[dict[str, Any], str]:
     """Check the key and the password; consume the key. Returns the key document and the new
     password's hash.
 
-    Every try is counted before the key is compared (a conditional ``$inc`` that stops at
-    ``auth_key_max_tries``), so even parallel guesses cannot exceed the limit; the right key
-    gives its try back, so a password that fails the policy does not count as a try."""
-    doc = await identity.repo.current_auth_key(email)
-    candidate = hash_auth_key(identity.pepper, purpose=purpose, email=email, key=auth_key)
-    if doc is None or doc.get("purpose") != purpose or doc.get("used"):
-        raise InvalidAuthKey()
-    key_id, now = str(doc["key_id"]), identity.clock.now()
-    tries = await identity.repo.take_auth_key_try(
-        email, key_id, limit=identity.settings.auth_key_max_tries
+    Every try is counted per address and purpose before the key is compared (a conditional
+    ``$inc`` that stops at ``auth_key_max_tries``), whether or not the address has a key, so
+    even parallel guesses cannot exceed the limit and the count says nothing about the address.
+    Without a live key the guess is compared with a dummy hash, so both take the same steps. The
+    right key gives its try back, so a password that fails the policy does not count as a try."""
+    s, now = identity.settings, identity.clock.now()
+    tries_key = _tries_key(purpose, email)
+    tries = await identity.repo.take_limited(
+        tries_key,
+        limit=s.auth_key_max_tries,
+        now=now,
+        window=timedelta(minutes=s.auth_key_valid_minutes),
     )
     if tries is None:
         raise TooManyAttempts()
-    if not hmac.compare_digest(candidate, str(doc["hash"])):
-        log.info("identity.auth_key.wrong", purpose=purpose, key_id=key_id, tries=tries)
+    doc = await identity.repo.current_auth_key(email)
+    if doc is not None and (doc.get("purpose") != purpose or doc.get("used")):
+        doc = None  # another purpose's key, or a used one: as if there were none
+    candidate = hash_auth_key(identity.pepper, purpose=purpose, email=email, key=auth_key)
+    stored = (
+        str(doc["hash"])
+        if doc is not None
+        else hash_auth_key(identity.pepper, purpose="none", email=email, key="")
+    )
+    if not hmac.compare_digest(candidate, stored) or doc is None:
+        log.info("identity.auth_key.wrong", purpose=purpose, tries=tries)
         raise InvalidAuthKey()
-    await identity.repo.give_back_auth_key_try(email, key_id)
+    key_id = str(doc["key_id"])
+    await identity.repo.give_back_limited(tries_key)
     if auth_key_expired(doc["expires_at"], now):
         raise AuthKeyExpired()
     violations = check_password(password)
@@ -149,7 +188,9 @@ def _opening_matches(account: dict[str, Any] | None, form: OpeningRequest) -> bo
 async def request_opening(identity: Identity, *, form: OpeningRequest, locale: Locale) -> None:
     async with uniform_duration(identity.settings.uniform_response_seconds):
         account = await identity.repo.account_by_email(form.email)
-        if account is None or not _opening_matches(account, form):
+        matched = account is not None and _opening_matches(account, form)
+        accepted = await _accept_request(identity, email=form.email, purpose="mypage_opening")
+        if account is None or not matched or not accepted:
             _dummy_key_work(identity, form.email)
             log.info("identity.opening.not_matched", account_type=form.account_type)
             return
@@ -166,6 +207,13 @@ async def request_opening(identity: Identity, *, form: OpeningRequest, locale: L
 
 
 async def complete_opening(identity: Identity, *, email: str, auth_key: str, password: str) -> None:
+    async with uniform_duration(identity.settings.uniform_response_seconds):
+        await _complete_opening(identity, email=email, auth_key=auth_key, password=password)
+
+
+async def _complete_opening(
+    identity: Identity, *, email: str, auth_key: str, password: str
+) -> None:
     key, password_hash = await _redeem(
         identity, email=email, purpose="mypage_opening", auth_key=auth_key, password=password
     )
@@ -212,9 +260,11 @@ async def complete_opening(identity: Identity, *, email: str, auth_key: str, pas
 
 async def request_account(identity: Identity, *, email: str, locale: Locale) -> None:
     async with uniform_duration(identity.settings.uniform_response_seconds):
-        if await identity.repo.account_by_email(email) is not None:
+        known = await identity.repo.account_by_email(email) is not None
+        accepted = await _accept_request(identity, email=email, purpose="account_creation")
+        if known or not accepted:
             _dummy_key_work(identity, email)
-            log.info("identity.account_request.email_known")
+            log.info("identity.account_request.not_sent")
             return
         await _issue_key(
             identity,
@@ -229,6 +279,11 @@ async def request_account(identity: Identity, *, email: str, locale: Locale) -> 
 
 
 async def complete_account(identity: Identity, *, email: str, auth_key: str, password: str) -> str:
+    async with uniform_duration(identity.settings.uniform_response_seconds):
+        return await _complete_account(identity, email=email, auth_key=auth_key, password=password)
+
+
+async def _complete_account(identity: Identity, *, email: str, auth_key: str, password: str) -> str:
     key, password_hash = await _redeem(
         identity, email=email, purpose="account_creation", auth_key=auth_key, password=password
     )
@@ -258,7 +313,8 @@ async def complete_account(identity: Identity, *, email: str, auth_key: str, pas
 async def request_password_reset(identity: Identity, *, email: str, locale: Locale) -> None:
     async with uniform_duration(identity.settings.uniform_response_seconds):
         account = await identity.repo.account_by_email(email)
-        if account is None or account.get("status") != "active":
+        accepted = await _accept_request(identity, email=email, purpose="password_reset")
+        if account is None or account.get("status") != "active" or not accepted:
             _dummy_key_work(identity, email)
             log.info("identity.password_reset.not_matched")
             return
@@ -274,6 +330,13 @@ async def request_password_reset(identity: Identity, *, email: str, locale: Loca
 
 
 async def complete_password_reset(
+    identity: Identity, *, email: str, auth_key: str, password: str
+) -> None:
+    async with uniform_duration(identity.settings.uniform_response_seconds):
+        await _complete_password_reset(identity, email=email, auth_key=auth_key, password=password)
+
+
+async def _complete_password_reset(
     identity: Identity, *, email: str, auth_key: str, password: str
 ) -> None:
     key, password_hash = await _redeem(

@@ -13,20 +13,32 @@ class IdentitySettings(ServiceSettings):
 
     # auth keys (My Page opening, account creation, password reset)
     auth_key_valid_minutes: int = Field(default=50, ge=1, le=24 * 60)
+    # wrong tries per address and purpose, counted whether or not the address has a key (so the
+    # count tells nothing); the count lasts auth_key_valid_minutes from its first try and starts
+    # afresh when a request for that address and purpose is accepted
     auth_key_max_tries: int = Field(default=5, ge=1, le=20)
+    # requests (each e-mailing a key when it matches) accepted per address and purpose in the
+    # window; more answer the same 202 but send nothing and leave the try count as it is
+    auth_key_requests_per_window: int = Field(default=3, ge=1, le=100)
+    auth_key_request_window_seconds: int = Field(default=3600, ge=60)
     # HMAC pepper for auth-key hashes; empty: a random one generated once and kept in the database
     auth_key_pepper: SecretStr = SecretStr("")
-    # the "always 202" endpoints answer no sooner than this, matched or not (timing hides matches)
+    # the key requests ("always 202") and completions answer no sooner than this, matched or
+    # not (timing hides matches)
     uniform_response_seconds: float = Field(default=0.25, ge=0, le=5)
 
     # tokens
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
 
-    # login throttling (failures per window → lock for lockout_seconds), kept in MongoDB
+    # login throttling (failures per window → lock for lockout_seconds), kept in MongoDB.
+    # An account locks per client address (a stranger locks only themselves out), with a
+    # global per-account backstop against guessing from many addresses; an address locks
+    # after failures against any accounts (password spraying)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_account_ip: int = Field(default=5, ge=1)
+    login_max_failures_per_account: int = Field(default=100, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     # identity sits behind the gateway, which sets X-Forwarded-For; turn off when exposed directly
     trust_forwarded_for: bool = True
