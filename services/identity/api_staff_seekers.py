@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query, status
 
 from servicekit.auth import StaffPrincipal
+from servicekit.cursors import CursorParam
 from services.identity import service_lifecycle, service_staff_seekers
 from services.identity.deps import IdentityDep, problems
 from services.identity.schemas_seekers import (
@@ -50,7 +51,7 @@ async def list_seekers(
         Literal["provisional", "registered", "cancelled", "lapsed"] | None,
         Query(alias="status"),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SeekerPage:
     page = await service_staff_seekers.list_seekers(

@@ -8,6 +8,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from servicekit import cursors
 from servicekit.auth import Principal
 from servicekit.errors import DomainError
 from services.identity.domain_seeker import OtherOffice, effective_status, today_jst
@@ -81,9 +82,11 @@ async def list_seekers(
             ja="求職番号は数字とハイフンで指定してください。",
             en="A seeker number has digits and a hyphen.",
         )
-    after = unicodedata.normalize("NFKC", cursor).strip() if cursor else None
-    if after is not None and not NUMBER_PREFIX.match(after):
-        raise BadQuery(ja="cursor が正しくありません。", en="Invalid cursor.")
+    if cursor is not None and len(cursor) > cursors.MAX_LENGTH:
+        raise cursors.InvalidCursor()
+    after = cursors.checked(
+        unicodedata.normalize("NFKC", cursor).strip() if cursor else None, NUMBER_PREFIX
+    )
     docs = await identity.seekers.page(
         office_code=office,
         seeker_number=number,

@@ -340,3 +340,16 @@ async def test_the_occupation_table_needs_no_login(env):
     table = {o["code"]: o["name"] for o in r.json()}
     assert table["A"] == "管理的職業" and len(table) == 11 + 73
     assert all(set(o) == {"code", "name"} for o in r.json())
+
+
+async def test_a_crafted_seeker_list_cursor_is_400_invalid_cursor(env):
+    staff = await env.staff_headers("13990")
+    for bad in ("abc", "1" * 40, "13010-0000$", "x" * 600, "１３０１０-"[:3] + "ZZ"):
+        r = await env.client.get("/api/v1/staff/seekers", headers=staff, params={"cursor": bad})
+        assert r.status_code == 400, (bad, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["code"] == "invalid_cursor"
+    ok = await env.client.get(
+        "/api/v1/staff/seekers", headers=staff, params={"cursor": "１３９９０-"}
+    )
+    assert ok.status_code == 200, ok.text  # full-width digits are forgiven, as typed
