@@ -371,6 +371,7 @@ async def start_gateway(procs: Processes, upstream: str) -> tuple[str, int]:
     port = free_port()
     env = {
         "HTTP_PORT": str(port),
+        "INTERNAL_PORT": str(free_port()),
         "IDENTITY_URL": upstream,
         "JWKS_URL": upstream + "/.well-known/jwks.json",
         "DB_NAME": f"bench{RUN}_gateway",

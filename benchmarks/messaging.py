@@ -92,6 +92,8 @@ class Procs:
         for name, port in self.ports.items():
             module = "gateway" if name == "gateway" else f"services.{name}"
             env = {**self.env, "HTTP_PORT": str(port), "DB_NAME": f"bench{RUN}_{name}"}
+            if name == "gateway":
+                env["INTERNAL_PORT"] = str(free_port())
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", module],
                 cwd=ROOT,

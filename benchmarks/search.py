@@ -130,6 +130,7 @@ def start_gateway(port: int, jobs_port: int) -> subprocess.Popen[bytes]:
         "MONGODB_URL": MONGODB_URL,
         "DB_NAME": f"bench{RUN}_gateway",
         "HTTP_PORT": str(port),
+        "INTERNAL_PORT": str(free_port()),
         "JOBS_URL": f"http://127.0.0.1:{jobs_port}",
         "LOG_LEVEL": "WARNING",
     }

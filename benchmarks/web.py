@@ -50,7 +50,7 @@ def start(base: Path) -> tuple[System, Controller]:
     smtp_port = free_port()
     smtp = Controller(EmlWriter(mail_dir), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    ports = {name: free_port() for name in [*SERVICES, "gateway", "web"]}
+    ports = {name: free_port() for name in [*SERVICES, "gateway", "gateway-internal", "web"]}
     env = {
         **os.environ,
         "MONGODB_URL": MONGODB_URL,
@@ -79,6 +79,7 @@ def start(base: Path) -> tuple[System, Controller]:
         **env,
         "HTTP_PORT": str(ports[name]),
         "DB_NAME": f"{RUN}_{name}",
+        **({"INTERNAL_PORT": str(ports["gateway-internal"])} if name == "gateway" else {}),
     }
     for name in [*SERVICES, "gateway"]:
         system.start(name)

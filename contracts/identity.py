@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +63,38 @@ class PasswordChanged(Event):
     TYPE: ClassVar[str] = "identity.password.changed.v1"
     account_id: str
     reason: Literal["reset", "change"]
+
+
+class SessionEnded(Event):
+    """A login session ended (logout, a reused refresh token, or a session found invalid): every
+    access token of the session (its ``sid`` claim) stops working now, not at its ``exp``. Every
+    service and the gateway keep the session id until ``tokens_valid_until`` and refuse its
+    tokens; the notifier ends the session's open event streams."""
+
+    TYPE: ClassVar[str] = "identity.session.ended.v1"
+    session_id: str
+    account_id: str
+    reason: Literal["logout", "refresh_token_reused", "invalid"]
+    tokens_valid_until: datetime = Field(
+        description="the latest ``exp`` an access token of the session can carry; the session "
+        "id may be forgotten after it"
+    )
+
+
+class AccountSessionsEnded(Event):
+    """Every session of the account up to now ended (a password reset): every access token of the
+    account whose token epoch (claim ``tep``; absent means 0) is below ``token_epoch`` stops
+    working now. One event per account, not one per session: it also covers sessions a
+    consumer never heard of."""
+
+    TYPE: ClassVar[str] = "identity.account.sessions_ended.v1"
+    account_id: str
+    token_epoch: int = Field(ge=1, description="tokens with a lower ``tep`` are revoked")
+    reason: Literal["password_reset"]
+    tokens_valid_until: datetime = Field(
+        description="the latest ``exp`` a revoked token can carry; the record may be forgotten "
+        "after it"
+    )
 
 
 class DesiredPlace(BaseModel):
@@ -169,6 +201,8 @@ EVENTS: tuple[type[Event], ...] = (
     EmployerRegistered,
     MypageOpened,
     PasswordChanged,
+    SessionEnded,
+    AccountSessionsEnded,
     SeekerProfileUpdated,
     SeekerVisibilityChanged,
     SeekerCancelled,

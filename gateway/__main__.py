@@ -1,9 +1,9 @@
 """python -m gateway"""
 
 from gateway.app import create_app
+from gateway.listeners import server
 from gateway.settings import GatewaySettings
 from servicekit.logging import configure_logging
-from servicekit.run import serve
 
 
 def main() -> None:
@@ -11,7 +11,9 @@ def main() -> None:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
-    serve(create_app(settings), settings)
+    # the public port and the internal one (probes, metrics), in one server
+    uvicorn_server, sockets = server(create_app(settings), settings)
+    uvicorn_server.run(sockets=sockets)
 
 
 if __name__ == "__main__":

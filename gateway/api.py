@@ -1,4 +1,6 @@
-"""The routes the gateway answers itself: status and maintenance, merged docs, health, metrics."""
+"""The routes the gateway answers itself on its public port: status and maintenance, the merged
+OpenAPI and its Swagger UI, liveness. Readiness, metrics and the upstreams' state are on the
+internal listener (gateway/listeners.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,16 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import HTMLResponse
 from pymongo.errors import PyMongoError
 
+from gateway import docs
 from gateway.core import Gateway
 from gateway.maintenance import Maintenance
 from gateway.schemas import MaintenanceUpdate, Status
 from gateway.tokens import KeysUnavailable
 from servicekit.auth import Principal, bearer_token
-from servicekit.errors import DomainError, Forbidden, Unauthorized, wants_english
+from servicekit.errors import DomainError, Forbidden, NotFound, Unauthorized, wants_english
 
 log = structlog.get_logger()
 
@@ -111,25 +113,24 @@ async def set_maintenance(
     return _status(gw)
 
 
-@router.get("/api/docs", tags=["operations"], summary="Merged OpenAPI of every service")
-async def docs(request: Request, gw: GatewayDep) -> dict[str, Any]:
+@router.get("/api/openapi.json", tags=["operations"], summary="Merged OpenAPI of every service")
+async def openapi_json(request: Request, gw: GatewayDep) -> dict[str, Any]:
     return await gw.docs(request.app.openapi())
+
+
+@router.get("/api/docs", include_in_schema=False)
+async def docs_page() -> HTMLResponse:
+    return HTMLResponse(docs.PAGE, headers=docs.PAGE_HEADERS)
+
+
+@router.get("/api/docs/{name}", include_in_schema=False)
+async def docs_file(name: str) -> Response:
+    found = docs.asset(name)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 @router.get("/healthz", include_in_schema=False)
 async def healthz() -> dict[str, str]:
     return {"status": "ok", "service": "gateway"}
-
-
-@router.get("/readyz", include_in_schema=False)
-async def readyz(gw: GatewayDep) -> JSONResponse:
-    checks = await gw.readiness()
-    ok = all(check["ready"] for check in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
-    )
-
-
-@router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,8 +1,10 @@
 """Gateway wiring.
 
-Own routes (gateway/api.py): GET /api/v1/status, PUT /api/v1/admin/maintenance, GET /api/docs,
-/healthz, /readyz, /metrics. Everything else goes through gateway/dispatch.py to the service the
-route table (gateway/routes.py) names. Consumes and publishes no events; needs no broker. Its
+Own routes (gateway/api.py): GET /api/v1/status, PUT /api/v1/admin/maintenance, GET /api/docs
+(Swagger UI) and /api/openapi.json (the merged OpenAPI), /healthz. Everything else goes through
+gateway/dispatch.py to the service the route table (gateway/routes.py) names. ``app.internal``
+answers the internal listener (gateway/listeners.py): /healthz, /readyz, /status/upstreams,
+/metrics. Consumes and publishes no events; needs no broker. Its
 database (hataraku_gateway) holds only the maintenance state.
 """
 
@@ -17,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway import api
 from gateway.core import Gateway
 from gateway.dispatch import Dispatch
+from gateway.listeners import internal_app
 from gateway.settings import GatewaySettings
 from servicekit.clock import Clock, SystemClock
 from servicekit.errors import install_error_handlers
@@ -28,6 +31,8 @@ class GatewayApp(FastAPI):
     a tenth of the gateway's CPU per proxied request)."""
 
     dispatch: Dispatch
+    # the internal listener's app (gateway/listeners.py), sharing this app's Gateway
+    internal: FastAPI
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -40,7 +45,7 @@ class GatewayApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> GatewayApp:
     gw = Gateway(settings, clock=clock or SystemClock())
 
     @asynccontextmanager
@@ -63,4 +68,5 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> Fast
     install_error_handlers(app)
     app.include_router(api.router)
     app.dispatch = Dispatch(app.own, gateway=gw)
+    app.internal = internal_app(gw)
     return app

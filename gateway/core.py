@@ -14,7 +14,8 @@ from gateway import openapi
 from gateway.maintenance import MaintenanceStore
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
-from gateway.routes import SERVICES, RouteTable
+from gateway.revocations import RevocationFeed
+from gateway.routes import SERVICES, WEB, RouteTable
 from gateway.settings import GatewaySettings
 from gateway.streams import StreamSlots
 from gateway.tokens import TokenCheck
@@ -52,6 +53,9 @@ class Gateway:
             total=settings.stream_max_open,
         )
         self.client, self.db = dbmod.connect(settings.mongodb_url, settings.database)
+        # ended sessions (logout, password reset): their tokens are refused, cached or not
+        self.revoked = RevocationFeed(settings, self.db)
+        self.tokens.revocations = self.revoked.revocations
         self.maintenance = MaintenanceStore(
             self.db, clock=clock, refresh_seconds=settings.maintenance_cache_seconds
         )
@@ -63,12 +67,19 @@ class Gateway:
         await self.proxy.start()
         await self.maintenance.load()
         self._tasks.append(asyncio.create_task(self.maintenance.run(self._stop)))
-        log.info("service.started", port=self.settings.http_port, upstreams=self.upstreams)
+        await self.revoked.start()
+        log.info(
+            "service.started",
+            port=self.settings.http_port,
+            internal_port=self.settings.internal_port,
+            upstreams=self.upstreams,
+        )
 
     async def stop(self) -> None:
         self._stop.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
+        await self.revoked.stop()
         await self.proxy.close()
         await self.client.close()
         log.info("service.stopped")
@@ -89,7 +100,17 @@ class Gateway:
         return merged
 
     async def readiness(self) -> dict[str, Any]:
-        """Every upstream's /readyz (and this gateway's database)."""
+        """Whether this gateway can serve: its own database answers. Not the upstreams: one
+        service with no ready pod must not take every gateway pod out of the load balancer (the
+        gateway answers 503 for that service's routes alone); ``upstreams`` tells about them."""
+        try:
+            async with asyncio.timeout(self.settings.readyz_timeout_seconds):
+                return {"database": {"ready": await dbmod.ping(self.db)}}
+        except TimeoutError:
+            return {"database": {"ready": False, "error": "timeout"}}
+
+    async def upstreams_ready(self) -> dict[str, Any]:
+        """Every upstream's /readyz (information for operators, on the internal listener)."""
         timeout = self.settings.readyz_timeout_seconds
 
         async def upstream(name: str) -> dict[str, Any]:
@@ -103,17 +124,6 @@ class Gateway:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 return {"ready": False, "error": type(exc).__name__}
 
-        async def database() -> dict[str, Any]:
-            async with asyncio.timeout(timeout):
-                return {"ready": await dbmod.ping(self.db)}
-
-        names = list(SERVICES)
-        results = await asyncio.gather(
-            *(upstream(n) for n in names), database(), return_exceptions=True
-        )
-        checks: dict[str, Any] = {}
-        for name, result in zip([*names, "database"], results, strict=True):
-            checks[name] = (
-                result if isinstance(result, dict) else {"ready": False, "error": "timeout"}
-            )
-        return checks
+        names = [name for name in (*SERVICES, WEB) if name in self.upstreams]
+        results = await asyncio.gather(*(upstream(n) for n in names))
+        return dict(zip(names, results, strict=True))

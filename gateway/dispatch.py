@@ -26,7 +26,7 @@ from gateway import problems
 from gateway.core import Gateway
 from gateway.proxy import ClientGone
 from gateway.ratelimit import take_all
-from gateway.routes import GATEWAY, RATE_LIMITED_METHODS, WEB, Route, is_api
+from gateway.routes import GATEWAY, INTERNAL, RATE_LIMITED_METHODS, WEB, Route, is_api
 from gateway.streams import FULL
 from gateway.tokens import KeysUnavailable
 from servicekit import context
@@ -36,8 +36,11 @@ from servicekit.runtime import (
     HTTP_REQUESTS,
     BodyLimit,
     BodyTooLarge,
+    bounded,
     declared_length,
     limit_body,
+    linger,
+    method_label,
 )
 
 log = structlog.get_logger()
@@ -47,6 +50,27 @@ REJECTED = Counter(
     "Requests the gateway answered itself with an error",
     ["reason"],
 )
+# the values of REJECTED's reason (anything else counts as "other": labels stay bounded)
+REASONS = frozenset(
+    {
+        "body_too_large",
+        "not_found",
+        "rate_limited",
+        "keys_unavailable",
+        "too_many_streams",
+        "maintenance",
+        # servicekit.errors.Unauthorized's codes (gateway/tokens.py)
+        "unauthorized",
+        "invalid_token",
+        "token_expired",
+        "token_revoked",
+    }
+)
+
+
+def rejected(reason: str) -> None:
+    REJECTED.labels(bounded(reason, REASONS)).inc()
+
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 # an account name (e-mail) longer than this is no account: the request counts per address
@@ -87,7 +111,7 @@ class Dispatch:
         try:
             await self._dispatch(scope, receive, send_with_id, route, request_id, authorization)
         except BodyTooLarge:
-            REJECTED.labels("body_too_large").inc()
+            rejected("body_too_large")
             if not status:
                 await problems.send_problem(
                     problems.PAYLOAD_TOO_LARGE,
@@ -97,6 +121,7 @@ class Dispatch:
                     # the rest of the body is not read: uvicorn closes the connection
                     headers={"Connection": "close"},
                 )
+                await linger(receive)
         except ClientGone:
             pass
         except Exception as exc:
@@ -105,7 +130,8 @@ class Dispatch:
                 await problems.send_problem(problems.INTERNAL_ERROR, scope, receive, send_with_id)
         finally:
             label = route.pattern if route else "unmatched"
-            HTTP_REQUESTS.labels("gateway", scope["method"], label, str(status or 500)).inc()
+            method = method_label(scope["method"])
+            HTTP_REQUESTS.labels("gateway", method, label, str(status or 500)).inc()
             HTTP_LATENCY.labels("gateway", label).observe(time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id")
             context.correlation_id.reset(ctx)
@@ -135,8 +161,10 @@ class Dispatch:
         if api and not open_now and gw.maintenance.in_effect():
             await self._maintenance(scope, receive, send)
             return
-        if route is None and (api or WEB not in gw.upstreams):
-            REJECTED.labels("not_found").inc()
+        if (route is None and (api or WEB not in gw.upstreams)) or (
+            route is not None and route.target == INTERNAL
+        ):
+            rejected("not_found")
             await problems.send_problem(problems.NOT_FOUND, scope, receive, send)
             return
         if route is not None and route.target == GATEWAY:
@@ -157,7 +185,7 @@ class Dispatch:
                     ]
             wait = take_all(buckets)
             if wait:
-                REJECTED.labels("rate_limited").inc()
+                rejected("rate_limited")
                 await problems.send_problem(
                     problems.RATE_LIMITED, scope, receive, send, headers={"Retry-After": str(wait)}
                 )
@@ -169,7 +197,7 @@ class Dispatch:
                 try:
                     account_id = (await gw.tokens.verify(token.strip())).account_id
                 except Unauthorized as exc:
-                    REJECTED.labels(exc.code).inc()
+                    rejected(exc.code)
                     await problems.send_problem(
                         problems.Problem(401, exc.code, exc.ja, exc.en),
                         scope,
@@ -179,7 +207,7 @@ class Dispatch:
                     )
                     return
                 except KeysUnavailable:
-                    REJECTED.labels("keys_unavailable").inc()
+                    rejected("keys_unavailable")
                     await problems.send_problem(problems.SERVICE_UNAVAILABLE, scope, receive, send)
                     return
         target = route.target if route is not None else WEB
@@ -205,7 +233,7 @@ class Dispatch:
         gw = self.gw
         refused = gw.streams.acquire(account_id, address)
         if refused is not None:
-            REJECTED.labels("too_many_streams").inc()
+            rejected("too_many_streams")
             p = problems.SERVICE_UNAVAILABLE if refused == FULL else problems.TOO_MANY_STREAMS
             await problems.send_problem(p, scope, receive, send)
             return
@@ -223,7 +251,7 @@ class Dispatch:
             gw.streams.release(account_id, address)
 
     async def _maintenance(self, scope: Scope, receive: Receive, send: Send) -> None:
-        REJECTED.labels("maintenance").inc()
+        rejected("maintenance")
         state, now = self.gw.maintenance.state, self.gw.clock.now()
         retry = state.retry_after(now, self.gw.settings.maintenance_retry_after_seconds)
         await problems.send_problem(

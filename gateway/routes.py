@@ -19,6 +19,9 @@ NOTIFIER = "notifier"
 WEB = "web"
 # answered by the gateway itself
 GATEWAY = "gateway"
+# answered on the internal listener only (gateway/listeners.py): the public port says 404, and
+# never passes these paths on to web (whose own /metrics and /readyz are internal too)
+INTERNAL = "internal"
 
 SERVICES = (IDENTITY, JOBS, APPLICATIONS, MESSAGING, NOTIFIER)
 
@@ -149,10 +152,13 @@ ROUTES: tuple[Route, ...] = (
     # the gateway itself
     exact("/api/v1/status", GATEWAY, open_in_maintenance=True),
     exact("/api/v1/admin/maintenance", GATEWAY, open_in_maintenance=True),
-    exact("/api/docs", GATEWAY),
+    exact("/api/openapi.json", GATEWAY),
+    tree("/api/docs", GATEWAY),  # Swagger UI and its files
     exact("/healthz", GATEWAY, open_in_maintenance=True),
-    exact("/readyz", GATEWAY, open_in_maintenance=True),
-    exact("/metrics", GATEWAY, open_in_maintenance=True),
+    # internal listener only
+    tree("/readyz", INTERNAL),
+    tree("/metrics", INTERNAL),
+    tree("/status/upstreams", INTERNAL),
 )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from servicekit.settings import ServiceSettings
 
@@ -8,6 +8,11 @@ from servicekit.settings import ServiceSettings
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http_port: int = 8000
+    # the internal listener (gateway/listeners.py): /readyz, /healthz, /metrics and
+    # /status/upstreams, for probes and Prometheus only; never routed to from outside (the public
+    # port answers 404 there). Empty host: the same address as HTTP_HOST.
+    internal_port: int = Field(default=9000, ge=0, le=65535)
+    internal_host: str = ""
 
     # upstreams (a base path is allowed: http://host:port/prefix)
     identity_url: str = "http://127.0.0.1:8001"
@@ -62,8 +67,19 @@ class GatewaySettings(ServiceSettings):
     token_cache_size: int = Field(default=10_000, ge=0)
     # how long the merged /api/docs is reused
     docs_cache_seconds: float = Field(default=10.0, ge=0)
-    # /readyz asks every upstream with this timeout
+    # /readyz pings this gateway's database, and /status/upstreams asks every upstream's /readyz,
+    # with this timeout
     readyz_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> GatewaySettings:
+        if self.internal_port and self.internal_port == self.http_port:
+            raise ValueError("INTERNAL_PORT must differ from HTTP_PORT")
+        return self
+
+    @property
+    def internal_bind_host(self) -> str:
+        return self.internal_host or self.http_host
 
     def upstreams(self) -> dict[str, str]:
         """Service name → base URL (no trailing slash); the web client only when configured."""

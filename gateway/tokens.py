@@ -1,6 +1,8 @@
 """The gateway's token check: servicekit's TokenVerifier (identity's JWKS, refreshed on an unknown
 ``kid``) behind a small cache of verified tokens, since an EdDSA verification costs ~0.1 ms and a
-client sends the same token many times. A cached token is still dropped at its ``exp``."""
+client sends the same token many times. A cached token is still dropped at its ``exp``, and every
+token, cached or not, is refused once its session ended (logout, password reset: the revocations
+of gateway/revocations.py, kept in memory, so the check costs no I/O)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,14 @@ import json
 import time
 from typing import Any
 
-from servicekit.auth import JwksFetcher, Principal, TokenVerifier, http_jwks_fetcher
+from servicekit.auth import (
+    JwksFetcher,
+    Principal,
+    RevocationCheck,
+    TokenVerifier,
+    http_jwks_fetcher,
+    revoked_token,
+)
 from servicekit.errors import Unauthorized
 
 
@@ -50,6 +59,15 @@ class TokenCheck:
         self.verifier = TokenVerifier(self.jwks, issuer=issuer, audience=audience)
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Principal, float]] = {}
+        self._revocations: RevocationCheck | None = None
+
+    @property
+    def revocations(self) -> RevocationCheck | None:
+        return self._revocations
+
+    @revocations.setter
+    def revocations(self, check: RevocationCheck | None) -> None:
+        self._revocations = self.verifier.revocations = check
 
     async def verify(self, token: str) -> Principal:
         """The token's principal; raises Unauthorized (invalid_token / token_expired) or
@@ -57,6 +75,9 @@ class TokenCheck:
         hit = self._cache.get(token)
         if hit is not None:
             if time.time() < hit[1]:
+                if self._revocations is not None and self._revocations.revoked(hit[0]):
+                    del self._cache[token]
+                    raise revoked_token()
                 return hit[0]
             del self._cache[token]
         try:

@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import aiohttp
 import jwt
@@ -29,6 +29,10 @@ class Principal(BaseModel):
     seeker_id: str | None = None
     employer_id: str | None = None
     office_code: str | None = None
+    # the login session (claim ``sid``) and the account's token epoch (``tep``) the token was
+    # issued in: what a revocation names (servicekit.revocations)
+    session_id: str | None = None
+    token_epoch: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -40,6 +44,18 @@ class Principal(BaseModel):
 
 
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class RevocationCheck(Protocol):
+    def revoked(self, claims: Principal, /) -> bool: ...
+
+
+def revoked_token() -> Unauthorized:
+    return Unauthorized(
+        "token_revoked",
+        ja="このログインは終了しています。再度ログインしてください。",
+        en="The session of this access token has ended (logout or password reset).",
+    )
 
 
 def http_jwks_fetcher(url: str) -> JwksFetcher:
@@ -63,6 +79,8 @@ class TokenVerifier:
         self._keys: dict[str, Any] = {}
         self._last_refresh = 0.0
         self._lock = asyncio.Lock()
+        # ended sessions and account cut-offs (servicekit.revocations), set by the Runtime
+        self.revocations: RevocationCheck | None = None
 
     async def refresh(self) -> None:
         async with self._lock:
@@ -114,14 +132,20 @@ class TokenVerifier:
             raise Unauthorized(
                 "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."
             ) from exc
-        return Principal(
+        sid, tep = claims.get("sid"), claims.get("tep", 0)
+        principal = Principal(
             account_id=claims["sub"],
             role=claims["role"],
             email=claims.get("email"),
             seeker_id=claims.get("seeker_id"),
             employer_id=claims.get("employer_id"),
             office_code=claims.get("office_code"),
+            session_id=str(sid) if sid else None,
+            token_epoch=tep if isinstance(tep, int) else 0,
         )
+        if self.revocations is not None and self.revocations.revoked(principal):
+            raise revoked_token()
+        return principal
 
 
 def bearer_token(request: Request) -> str | None:

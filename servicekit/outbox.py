@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -40,6 +40,15 @@ GRACE_SECONDS = 2.0
 LEASE_SECONDS = 5.0
 SWEEP_BATCH = 500
 RELAY_FAILURES = Counter("hataraku_outbox_publish_failures_total", "Outbox publish failures")
+# documents holding events not yet published, as the last sweep counted them (a count over the
+# partial pending index: it holds only those documents, so the count is cheap while the backlog
+# is small and bounded by the backlog when it is not). Labels: the service's name and the
+# collection, both fixed by the code.
+PENDING = Gauge(
+    "hataraku_outbox_pending",
+    "Documents with outbox events not yet published, at the last sweep",
+    ["service", "collection"],
+)
 
 
 def envelope(message: Message, *, producer: str, subject: str) -> Envelope:
@@ -99,11 +108,13 @@ class OutboxRelay:
         collections: list[str],
         *,
         poll_seconds: float = 1.0,
+        service: str = "service",
     ) -> None:
         self.db = db
         self.bus = bus
         self.collections = collections
         self.poll_seconds = poll_seconds
+        self.service = service
         self._tasks: set[asyncio.Task[int]] = set()
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
         self._users: dict[tuple[str, Any], int] = {}
@@ -160,7 +171,8 @@ class OutboxRelay:
 
     async def sweep(self, *, grace: float = GRACE_SECONDS) -> int:
         """Publish what is pending for longer than ``grace`` seconds in every outbox collection
-        (an index scan of the pending documents). Returns the events published."""
+        (an index scan of the pending documents), then count what is left for the backlog gauge
+        (``hataraku_outbox_pending``). Returns the events published."""
         sent = 0
         for name in self.collections:
             while not self._stop.is_set():
@@ -168,7 +180,12 @@ class OutboxRelay:
                 sent += published
                 if seen < SWEEP_BATCH:
                     break
+            await self._count(name)
         return sent
+
+    async def _count(self, collection: str) -> None:
+        count = await self.db[collection].count_documents(pending_filter(), hint=PENDING_INDEX)
+        PENDING.labels(self.service, collection).set(count)
 
     async def sweep_all(self) -> int:
         """Publish everything pending now, however recent (start-up, tests)."""

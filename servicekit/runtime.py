@@ -1,5 +1,6 @@
 """One process's wiring: database, broker, outbox relay, token verifier, and the FastAPI app with
-the operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi.json``)."""
+the operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi.json``, and
+``/asyncapi``: the same document as a page that needs no network)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Collection,
     Coroutine,
     Iterable,
     Mapping,
@@ -21,13 +23,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
-from faststream.specification import AsyncAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.specification import AsyncAPI, Specification
+from faststream.specification.asyncapi import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
 from contracts import Message
+from servicekit import asyncapi as asyncapi_html
 from servicekit import context
 from servicekit import db as dbmod
 from servicekit.auth import TokenVerifier, http_jwks_fetcher
@@ -35,6 +39,7 @@ from servicekit.bus import Bus, Consumer, Handler, watch_consumers
 from servicekit.clock import Clock, SystemClock
 from servicekit.errors import install_error_handlers, problem
 from servicekit.outbox import OutboxRelay
+from servicekit.revocations import Revocations
 from servicekit.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -49,7 +54,21 @@ HTTP_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
+# HTTP methods counted by name; any other (a client may send any token) counts as "other"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER = "other"
+
 Hook = Callable[[], Awaitable[None]]
+
+
+def bounded(value: str, allowed: Collection[str]) -> str:
+    """A label value from outside (a client, another system): itself when it is one of
+    ``allowed``, else "other", so that no input can grow a metric's series without bound."""
+    return value if value in allowed else OTHER
+
+
+def method_label(method: str) -> str:
+    return bounded(method, METHODS)
 
 
 class RequestContext:
@@ -82,9 +101,11 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            # the route's template (bounded by the app's routes), never the requested path
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
+            method = method_label(scope["method"])
+            HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
             HTTP_LATENCY.labels(self.service, path).observe(time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id", "account_id")
             context.correlation_id.reset(token)
@@ -126,6 +147,28 @@ def limit_body(receive: Receive, limit: int) -> Receive:
     return limited
 
 
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 16 * 1024 * 1024
+
+
+async def linger(receive: Receive) -> None:
+    """After a 413 the client may still be sending. Read and drop a bounded amount (a "lingering
+    close") before the connection closes: closing a socket with unread data makes the kernel send
+    a reset, which can destroy the answer before the client has read it."""
+    read = 0
+    try:
+        async with asyncio.timeout(LINGER_SECONDS):
+            while read < LINGER_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                read += len(message.get("body", b""))
+                if not message.get("more_body"):
+                    return
+    except TimeoutError:
+        pass
+
+
 def body_too_large(scope: Scope) -> JSONResponse:
     """413 problem+json; the connection is closed after it, so the rest of the body is never
     read (uvicorn closes on ``Connection: close``)."""
@@ -159,6 +202,7 @@ class BodyLimit:
         if length is not None:
             if length > self.limit:
                 await body_too_large(scope)(scope, receive, send)
+                await linger(receive)
             else:
                 await self.app(scope, receive, send)
             return
@@ -188,6 +232,7 @@ class BodyLimit:
                 raise
         if exceeded and not started:
             await body_too_large(scope)(scope, receive, send)
+            await linger(receive)
 
 
 async def _until_answers(
@@ -245,12 +290,25 @@ class Runtime:
         self._background: list[asyncio.Task[None]] = []
         self._boot: asyncio.Task[None] | None = None
         self.booted = False
+        # every process refuses the access tokens of ended sessions (servicekit.revocations):
+        # its own queue of identity's session facts, kept in its own database
+        self.revocations = Revocations(self.db)
+        self.verifier.revocations = self.revocations
+        self.consume(
+            f"{settings.service_name}.sessions",
+            self.revocations.handlers,
+            description="Ended login sessions: their access tokens are refused from now on.",
+        )
 
     # --- wiring, called from a service's create_app -------------------------------------------
 
     def outbox(self, collections: Sequence[str]) -> OutboxRelay:
         self.relay = OutboxRelay(
-            self.db, self.bus, list(collections), poll_seconds=self.settings.outbox_poll_seconds
+            self.db,
+            self.bus,
+            list(collections),
+            poll_seconds=self.settings.outbox_poll_seconds,
+            service=self.settings.service_name,
         )
         return self.relay
 
@@ -290,6 +348,10 @@ class Runtime:
     async def start(self) -> None:
         """Start booting in the background: the HTTP app answers at once (``/readyz`` 503 until
         the database and the broker answer and everything is declared and started)."""
+        # after the service's own hooks (its keys, its indexes): loading the revocations must not
+        # delay them
+        self.on_startup(self.revocations.start)
+        self.background(self.revocations.run)
         self._boot = asyncio.create_task(self._boot_steps())
 
     async def started(self) -> None:
@@ -347,11 +409,14 @@ class Runtime:
         checks["consumers"] = checks["broker"] and await self.bus.consumers_attached()
         return checks
 
-    def asyncapi(self) -> dict[str, Any]:
+    def specification(self) -> Specification:
         spec = AsyncAPI(
             self.bus.broker, title=f"hataraku {self.settings.service_name}", version="1.0.0"
         )
-        result: dict[str, Any] = spec.to_specification().to_jsonable()
+        return spec.to_specification()
+
+    def asyncapi(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.specification().to_jsonable()
         return result
 
     # --- the HTTP app -------------------------------------------------------------------------
@@ -409,6 +474,19 @@ class Runtime:
         @app.get("/asyncapi.json", include_in_schema=False)
         async def asyncapi() -> dict[str, Any]:
             return runtime.asyncapi()
+
+        @app.get("/asyncapi", include_in_schema=False)
+        async def asyncapi_page() -> HTMLResponse:
+            # rendered here, no script: works without network access and under a strict CSP
+            return HTMLResponse(
+                asyncapi_html.html_page(runtime.asyncapi(), json_url="/asyncapi.json"),
+                headers=asyncapi_html.PAGE_HEADERS,
+            )
+
+        @app.get("/asyncapi/viewer", include_in_schema=False)
+        async def asyncapi_viewer() -> HTMLResponse:
+            # FastStream's interactive viewer: its script and styles come from unpkg.com
+            return HTMLResponse(get_asyncapi_html(runtime.specification(), try_it_out_path=None))
 
         # inside RequestContext, so that a 413 carries the request id and is counted
         app.add_middleware(BodyLimit, limit=self.settings.max_request_body_bytes)

@@ -40,7 +40,10 @@ class System:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def service_env(self, name: str) -> dict[str, str]:
-        return {**self.env, "HTTP_PORT": str(self.ports[name]), "DB_NAME": f"t{RUN_ID}_e2e_{name}"}
+        env = {**self.env, "HTTP_PORT": str(self.ports[name]), "DB_NAME": f"t{RUN_ID}_e2e_{name}"}
+        if name == "gateway":  # its readiness is on its internal listener
+            env["INTERNAL_PORT"] = str(self.ports["gateway-internal"])
+        return env
 
     def cli(self, service: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -74,7 +77,8 @@ class System:
 
     def wait_ready(self, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.ports[name]}/readyz"
+        port = self.ports["gateway-internal" if name == "gateway" else name]
+        url = f"http://127.0.0.1:{port}/readyz"
         while time.monotonic() < deadline:
             proc = self.processes[name]
             if proc.poll() is not None:
@@ -97,7 +101,7 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
     smtp_port = free_port()
     smtp = Controller(EmlWriter(mail_dir), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    ports = {name: free_port() for name in [*SERVICES, "gateway"]}
+    ports = {name: free_port() for name in [*SERVICES, "gateway", "gateway-internal"]}
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",

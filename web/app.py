@@ -20,7 +20,8 @@ Route groups:
 - ``/staff/…`` (seekers, employers, referrals, notices), ``/admin/maintenance``
                                                          職員・管理者          pages_staff (+ _*)
 - ``/static/…``                                           CSS and live.js (local files only)
-- ``/healthz`` (alive), ``/readyz`` (sessions database and gateway reachable)
+- ``/healthz`` (alive), ``/readyz`` (sessions database and gateway reachable), ``/metrics``
+  (Prometheus, web/metrics.py; on web's own port only: the gateway does not pass it on)
 
 Sessions live in this process's own database (``hataraku_web``); the browser holds only an
 opaque id (httpOnly, SameSite=Lax, Secure over TLS). Every POST carries the session's CSRF token.
@@ -43,6 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit import context, db
 from web import (
+    metrics,
     pages_account,
     pages_auth,
     pages_employer,
@@ -73,6 +75,9 @@ STATIC = Path(__file__).parent / "static"
 
 # asked by the page's script on its own, not by the person: not activity for the idle timeout
 BACKGROUND_PATHS = frozenset({"/mypage/events", "/mypage/unread.json"})
+
+# answered without a session
+OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -144,6 +149,7 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     _install_session_middleware(app, settings)
     _install_error_pages(app)
+    metrics.install(app)  # last: the outermost middleware
     log.info("web.app.created", collection=COLLECTION)
     return app
 
@@ -156,7 +162,7 @@ def _install_session_middleware(app: FastAPI, settings: WebSettings) -> None:
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         context.correlation_id.set(rid[:64])
         client_ip.set(request.client.host if request.client else None)
-        if request.url.path.startswith("/static/") or request.url.path in ("/healthz", "/readyz"):
+        if request.url.path.startswith("/static/") or request.url.path in OPERATIONS:
             return await call_next(request)
         web: Web = request.app.state.web
         incoming = request.cookies.get(settings.session_cookie)

@@ -98,6 +98,10 @@ stop() {
   local pid; pid=$(cat "$PIDFILE")
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "MongoDB did not stop within 10 s: killing it (its journal keeps every acknowledged write)"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
   rm -f "$PIDFILE"; log "MongoDB stopped"
 }
 

@@ -32,6 +32,8 @@ class Proc:
     name: str
     module: str
     port: int
+    # the internal listener (readiness, metrics), where the process has one: the gateway
+    internal_port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = field(default=0.0)
@@ -39,6 +41,10 @@ class Proc:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ready_url(self) -> str:
+        return f"http://127.0.0.1:{self.internal_port or self.port}/readyz"
 
 
 PROCESSES = [
@@ -48,7 +54,7 @@ PROCESSES = [
     Proc("messaging", "services.messaging", 8004),
     Proc("notifier", "services.notifier", 8005),
     Proc("web", "web", 8006),
-    Proc("gateway", "gateway", 8000),
+    Proc("gateway", "gateway", 8000, internal_port=9000),
 ]
 
 
@@ -70,6 +76,8 @@ def start(proc: Proc, env: dict[str, str]) -> None:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"{proc.name}.log").open("ab")
     proc_env = {**env, "HTTP_PORT": str(proc.port)}
+    if proc.internal_port is not None:
+        proc_env["INTERNAL_PORT"] = str(proc.internal_port)
     proc.process = subprocess.Popen(
         [sys.executable, "-m", proc.module],
         cwd=ROOT,
@@ -88,7 +96,7 @@ async def wait_healthy(procs: list[Proc], timeout: float = 60) -> None:
         for proc in procs:
             while True:
                 try:
-                    async with session.get(f"{proc.url}/readyz") as resp:
+                    async with session.get(proc.ready_url) as resp:
                         if resp.status == 200:
                             break
                 except aiohttp.ClientError:
@@ -201,6 +209,7 @@ def banner(demo: list[str]) -> None:
         "Hataraku is running.",
         "  web My Page            http://127.0.0.1:8000/  (seekers, employers at /employer, staff at /staff, admin at /admin/maintenance)",
         "  gateway (public API)   http://127.0.0.1:8000/api/  — API docs: http://127.0.0.1:8000/api/docs",
+        "  gateway (internal)     http://127.0.0.1:9000/readyz, /metrics, /status/upstreams",
         "  status                 http://127.0.0.1:8000/api/v1/status",
         *[
             f"  {p.name:<22} {p.url}/healthz  (log: .data/log/{p.name}.log)"

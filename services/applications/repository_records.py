@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from contracts import Envelope
@@ -61,21 +60,21 @@ class RecordsRepository:
     # --- applications --------------------------------------------------------------------------
 
     async def insert_application(self, doc: Doc, claim_id: str) -> bool:
-        """Insert the application together with its (seeker, posting) claim, in one transaction.
-        False when the claim is held (by a live application, or one whose release was lost)."""
-
-        async def both(session: AsyncClientSession) -> None:
-            await self.store.claims.insert_one(
-                {"_id": claim_id, "application_id": doc["_id"], "at": doc["submitted_at"]},
-                session=session,
-            )
-            await self.store.applications.insert_one(doc, session=session)
-
+        """Take the (seeker, posting) claim, then insert the application. False when the claim is
+        held (by a live application, or by one whose insert is under way or was lost). No
+        transaction: a process that stops between the two writes leaves a claim without its
+        application, which ``SubmitService`` takes over once it is old enough."""
         try:
-            async with self.store.db.client.start_session() as session:
-                await session.with_transaction(both)
+            await self.store.claims.insert_one(
+                {"_id": claim_id, "application_id": doc["_id"], "at": doc["submitted_at"]}
+            )
         except DuplicateKeyError:
             return False
+        try:
+            await self.store.applications.insert_one(doc)
+        except BaseException:
+            await self.store.claims.delete_one({"_id": claim_id, "application_id": doc["_id"]})
+            raise
         return True
 
     async def applications(

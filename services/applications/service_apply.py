@@ -4,6 +4,7 @@ the employer), optionally answering a direct request."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Literal
 
 import structlog
@@ -34,6 +35,11 @@ from services.applications.service_requests import RequestService
 log = structlog.get_logger()
 
 Route = Literal["referral", "direct"]
+
+
+# a claim whose application is missing for this long was left by a process that stopped between
+# its two writes
+ORPHAN_AFTER = timedelta(seconds=30)
 
 
 def apply_claim(seeker_id: str, job_id: str) -> str:
@@ -100,12 +106,16 @@ class ApplyService:
 
     async def _release_if_ended(self, claim: str) -> bool:
         """A claim is released when its application ends; one still held by an ended
-        application (the process stopped between the two writes) is released now. True when
-        the claim is free to take again."""
+        application (the process stopped between the two writes), or by an application that
+        was never written (the process stopped between the claim and the insert, at least
+        ``ORPHAN_AFTER`` ago), is released now. True when the claim is free to take again."""
         held = await self.core.store.claim_of(claim)
         if held is None:
             return True  # released meanwhile
         other = await self.core.records.get(APPLICATIONS, held["application_id"])
+        at = held.get("at")
+        if other is None and at is not None and at > self.core.now() - ORPHAN_AFTER:
+            return False  # its application is being inserted right now
         if other is not None and not is_final(other["status"]):
             return False
         await self.core.store.release(claim, application_id=held["application_id"])

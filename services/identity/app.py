@@ -13,11 +13,13 @@ Routes:
 - ``/api/v1/occupations``                                      reference data (no login)
 
 Publishes (outbox on ``accounts``): identity.seeker.registered.v1, identity.employer.registered.v1,
-identity.mypage.opened.v1, identity.password.changed.v1, identity.seeker.profile_updated.v1,
+identity.mypage.opened.v1, identity.password.changed.v1, identity.account.sessions_ended.v1 (a
+password reset: every older token of the account is revoked), identity.seeker.profile_updated.v1,
 identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1,
 identity.seeker.confirmed.v1, identity.seeker.registration_expiring.v1,
 identity.seeker.registration_lapsed.v1, identity.seeker.registration_extended.v1; sends (outbox on
-``auth_keys``) the command notifier.email.send.v1 carrying an auth key.
+``auth_keys``) the command notifier.email.send.v1 carrying an auth key; (outbox on ``sessions``)
+identity.session.ended.v1 (logout, reused refresh token: the session's access tokens are revoked).
 Consumes (queue ``identity.events``): applications.application.submitted.v1 and
 applications.application.referral_issued.v1 — each extends a registration in its last month.
 
@@ -31,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 
 from contracts.applications import ApplicationSubmitted, ReferralIssued
 from contracts.identity import (
+    AccountSessionsEnded,
     EmployerRegistered,
     MypageOpened,
     PasswordChanged,
@@ -42,6 +45,7 @@ from contracts.identity import (
     SeekerProfileUpdated,
     SeekerRegistered,
     SeekerVisibilityChanged,
+    SessionEnded,
 )
 from contracts.notifier import SendEmail
 from servicekit.auth import TokenVerifier
@@ -83,6 +87,8 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
         EmployerRegistered,
         MypageOpened,
         PasswordChanged,
+        SessionEnded,
+        AccountSessionsEnded,
         SeekerProfileUpdated,
         SeekerVisibilityChanged,
         SeekerCancelled,

@@ -14,7 +14,8 @@ Collections:
                       is known: wrong tries (``tries:<purpose>:<e-mail>``) and accepted requests
                       (``requests:<purpose>:<e-mail>``)
 - ``counters``        serials for seeker and establishment numbers
-- ``sessions``        a refresh-token family (kept: the account's login history);
+- ``sessions``        a refresh-token family (kept: the account's login history); carries the
+                      outbox of its ``identity.session.ended.v1``;
                       ``refresh_tokens`` ``_id`` = SHA-256 of the token
 - ``login_throttle``  failure counters and locks, per (account e-mail, client IP), per account
                       e-mail and per client IP
@@ -42,7 +43,8 @@ Doc = dict[str, Any]
 ACCOUNTS = "accounts"
 AUTH_KEYS = "auth_keys"
 AUTH_KEY_LIMITS = "auth_key_limits"
-OUTBOX_COLLECTIONS = (ACCOUNTS, AUTH_KEYS)
+SESSIONS = "sessions"
+OUTBOX_COLLECTIONS = (ACCOUNTS, AUTH_KEYS, SESSIONS)
 # an expired key is kept this long, so that its holder hears "expired" rather than "invalid"
 EXPIRED_KEY_KEPT = timedelta(days=1)
 
@@ -209,11 +211,15 @@ class Repository:
     async def session(self, session_id: str) -> Doc | None:
         return await self.sessions.find_one({"_id": session_id})
 
-    async def revoke_session(self, session_id: str, *, now: datetime, reason: str) -> None:
-        await self.sessions.update_one(
-            {"_id": session_id, "revoked": False},
-            {"$set": {"revoked": True, "revoked_at": now, "revoked_reason": reason}},
-        )
+    async def revoke_session(
+        self, session_id: str, *, now: datetime, reason: str, events: tuple[Envelope, ...] = ()
+    ) -> bool:
+        """True for the one caller that ended the session (its events are queued with it)."""
+        update: Doc = {"$set": {"revoked": True, "revoked_at": now, "revoked_reason": reason}}
+        if events:
+            update.update(outbox.push(*events))
+        result = await self.sessions.update_one({"_id": session_id, "revoked": False}, update)
+        return result.modified_count == 1
 
     async def revoke_sessions_of(self, account_id: str, *, now: datetime, reason: str) -> None:
         await self.sessions.update_many(

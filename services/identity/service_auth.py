@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
+from contracts.identity import SessionEnded
 from servicekit.auth import Principal
 from services.identity import throttle
 from services.identity.domain import (
@@ -18,10 +19,39 @@ from services.identity.domain import (
     RefreshTokenReused,
 )
 from services.identity.domain_seeker import effective_status, today_jst
+from services.identity.repository import SESSIONS
 from services.identity.service import Identity
 from services.identity.tokens import hash_token, new_refresh_token
 
 log = structlog.get_logger()
+
+SessionEndReason = Literal["logout", "refresh_token_reused", "invalid"]
+
+
+async def end_session(
+    identity: Identity, session_id: str, *, reason: SessionEndReason, account_id: str | None = None
+) -> bool:
+    """Revoke a session (its refresh tokens here) and publish ``identity.session.ended.v1`` in the
+    same write, so that every service and the gateway refuse its access tokens too. False when
+    the session is unknown or had already ended (nothing is published twice)."""
+    now = identity.clock.now()
+    if account_id is None:
+        session = await identity.repo.session(session_id)
+        if session is None or session.get("revoked"):
+            return False
+        account_id = str(session["account_id"])
+    event = SessionEnded(
+        session_id=session_id,
+        account_id=account_id,
+        reason=reason,
+        tokens_valid_until=now + identity.tokens.access_ttl,
+    )
+    ended = await identity.repo.revoke_session(
+        session_id, now=now, reason=reason, events=(identity.envelope(event, subject=session_id),)
+    )
+    if ended:
+        identity.kick(SESSIONS, session_id)
+    return ended
 
 
 async def _issue_tokens(
@@ -94,7 +124,7 @@ async def refresh(identity: Identity, *, refresh_token: str) -> dict[str, Any]:
     session_id = str(doc["session_id"])
     if doc.get("used") or not await identity.repo.use_refresh_token(token_hash, now=now):
         # a used token came back: someone holds a copy. End the whole family.
-        await identity.repo.revoke_session(session_id, now=now, reason="refresh_token_reused")
+        await end_session(identity, session_id, reason="refresh_token_reused")
         log.warning("identity.refresh.reused", account_id=doc["account_id"], session_id=session_id)
         raise RefreshTokenReused()
     if doc["expires_at"] <= now:
@@ -108,7 +138,7 @@ async def refresh(identity: Identity, *, refresh_token: str) -> dict[str, Any]:
         or account.get("status") != "active"
         or int(account.get("token_epoch", 0)) != int(session.get("epoch", 0))
     ):
-        await identity.repo.revoke_session(session_id, now=now, reason="invalid")
+        await end_session(identity, session_id, reason="invalid")
         raise InvalidRefreshToken()
     log.info("identity.refresh.rotated", account_id=account["_id"], session_id=session_id)
     # the account's claims as they are now (a seeker application adds the seeker id)
@@ -120,7 +150,6 @@ async def logout(
 ) -> None:
     """End the session (family) of the refresh token and/or of the access token. Unknown tokens
     are not an error: logging out twice is fine."""
-    now = identity.clock.now()
     sessions: set[str] = set()
     if refresh_token:
         doc = await identity.repo.refresh_token(hash_token(refresh_token))
@@ -131,7 +160,7 @@ async def logout(
         if sid:
             sessions.add(sid)
     for session_id in sessions:
-        await identity.repo.revoke_session(session_id, now=now, reason="logout")
+        await end_session(identity, session_id, reason="logout")
     log.info("identity.logout", sessions=len(sessions))
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import structlog
 
-from contracts.identity import MypageOpened, PasswordChanged
+from contracts.identity import AccountSessionsEnded, MypageOpened, PasswordChanged
 from contracts.notifier import EmailTemplate, SendEmail
 from servicekit.errors import Conflict
 from services.identity.domain import (
@@ -345,14 +345,37 @@ async def _complete_password_reset(
     account_id = str(key["account_id"])
     now = identity.clock.now()
     event = PasswordChanged(account_id=account_id, reason="reset")
-    changed = await identity.repo.update_account(
-        account_id,
-        expect={"status": "active"},
-        # a new token epoch invalidates every refresh token issued before
-        set_={"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
-        inc={"token_epoch": 1},
-        events=(identity.envelope(event, subject=account_id),),
-    )
+    changed = False
+    for _ in range(5):  # a concurrent write to the account (version) makes us read it again
+        account = await identity.repo.account_by_id(account_id)
+        if account is None or account.get("status") != "active":
+            break
+        epoch = int(account.get("token_epoch", 0)) + 1
+        # every access token of an older epoch is refused from now on, by every service and
+        # the gateway (one account-wide fact, covering every session of the account)
+        ended = AccountSessionsEnded(
+            account_id=account_id,
+            token_epoch=epoch,
+            reason="password_reset",
+            tokens_valid_until=now + identity.tokens.access_ttl,
+        )
+        changed = await identity.repo.update_account(
+            account_id,
+            expect={"status": "active", "version": account["version"]},
+            # a new token epoch invalidates every refresh token issued before
+            set_={
+                "password_hash": password_hash,
+                "password_changed_at": now,
+                "updated_at": now,
+                "token_epoch": epoch,
+            },
+            events=(
+                identity.envelope(event, subject=account_id),
+                identity.envelope(ended, subject=account_id),
+            ),
+        )
+        if changed:
+            break
     if not changed:
         raise InvalidAuthKey()
     await identity.repo.revoke_sessions_of(account_id, now=now, reason="password_reset")

@@ -105,6 +105,8 @@ class TokenIssuer:
             "sub": account["_id"],
             **claims_for(account),
             "sid": session_id,
+            # the account's token epoch: a password reset revokes every token of a lower one
+            "tep": int(account.get("token_epoch", 0)),
             "iat": int(now.timestamp()),
             "exp": int((now + self.access_ttl).timestamp()),
             "jti": uuid.uuid4().hex,

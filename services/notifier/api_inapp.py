@@ -173,6 +173,7 @@ async def events(
         seeker_id=principal.seeker_id if seeker else None,
         office_code=(seeker or {}).get("office_code"),
         since=registered_since(seeker) if seeker else None,
+        principal=principal,
     )
     ends_at = min(_token_expiry(request), time.time() + inapp.settings.sse_max_seconds)
     log.info("notifier.live.opened", recipient_kind=stream.recipient.split(":")[0])

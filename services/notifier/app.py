@@ -111,6 +111,8 @@ def create_app(
     rt.on_startup(inapp_repo.ensure_indexes)
     rt.on_startup(live.start)
     rt.on_shutdown(live.stop)
+    # an ended session (logout, password reset) ends its open streams on every replica
+    rt.revocations.listen(lambda: hub.end_revoked(rt.revocations))
 
     app = rt.build_app(
         title="hataraku notifier",

@@ -24,6 +24,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter, Gauge
 
+from servicekit.auth import Principal, RevocationCheck
 from services.notifier.settings import NotifierSettings
 
 log = structlog.get_logger()
@@ -51,6 +52,8 @@ class Stream:
     office_code: str | None
     since: datetime | None
     queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(200))
+    # the token that opened it: the stream ends when its session ends (logout, password reset)
+    principal: Principal | None = None
 
     def offer(self, item: Outgoing) -> None:
         try:
@@ -60,6 +63,12 @@ class Stream:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(CLOSE)
+
+    def end(self) -> None:
+        """Close now: nothing queued is delivered any more."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(CLOSE)
 
 
 def notice_matches(audience: dict[str, Any], stream: Stream) -> bool:
@@ -98,6 +107,19 @@ class Hub:
         for streams in list(self.by_recipient.values()):
             for s in list(streams):
                 s.offer(CLOSE)
+
+    def end_revoked(self, check: RevocationCheck) -> int:
+        """End the streams opened with a token that is revoked now (their session ended); the
+        number ended. Called on every replica as it learns of a revocation."""
+        ended = 0
+        for streams in list(self.by_recipient.values()):
+            for s in list(streams):
+                if s.principal is not None and check.revoked(s.principal):
+                    s.end()
+                    ended += 1
+        if ended:
+            log.info("notifier.live.sessions_ended", streams=ended)
+        return ended
 
     def deliver(self, payload: dict[str, Any]) -> int:
         kind = payload.get("kind")

@@ -85,6 +85,28 @@ async def test_a_claim_its_ended_application_kept_is_taken_over(apps) -> None:
     assert third.status_code == 409 and third.json()["code"] == "already_applied"
 
 
+async def test_a_claim_without_its_application_is_taken_over_once_it_is_old(apps) -> None:
+    """A process that stopped between taking the claim and inserting the application: while
+    the claim is fresh the insert may still be under way (refused); once old, it is taken over."""
+    from datetime import UTC, datetime
+
+    seeker = await apps.seeker()
+    job = await apps.posting(await apps.employer())
+    claim = f"apply:{seeker}:{job}"
+    await apps.db["claims"].insert_one(
+        {"_id": claim, "application_id": "never-written", "at": datetime.now(UTC)}
+    )
+    fresh = await apps.apply(seeker, job, "direct")
+    assert fresh.status_code == 409 and fresh.json()["code"] == "already_applied"
+    await apps.db["claims"].update_one(
+        {"_id": claim}, {"$set": {"at": datetime.now(UTC) - timedelta(minutes=5)}}
+    )
+    taken = await apps.apply(seeker, job, "direct")
+    assert taken.status_code == 201, taken.text
+    held = await apps.db["claims"].find_one({"_id": claim})
+    assert held["application_id"] == taken.json()["application_id"]
+
+
 async def test_a_provisional_registration_confirmed_later_may_use_referral(apps) -> None:
     seeker = await apps.seeker(status="provisional")
     job = await apps.posting(await apps.employer())

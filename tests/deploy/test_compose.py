@@ -87,14 +87,13 @@ def test_process_command_port_env_health_and_dependencies(compose, process):
     if process == "gateway":
         fields |= UVICORN_ENV
     assert set(env) <= fields, f"unknown settings for {process}: {set(env) - fields}"
-    # compose waits on readiness (database and broker reachable), not on mere liveness
-    assert svc["healthcheck"]["test"] == [
-        "CMD",
-        "python",
-        "-m",
-        "deploy.docker.healthcheck",
-        "/readyz",
-    ]
+    # compose waits on readiness (database and broker reachable), not on mere liveness; the
+    # gateway's readiness is on its internal port (404 on the public one)
+    check = ["CMD", "python", "-m", "deploy.docker.healthcheck", "/readyz"]
+    if process == "gateway":
+        assert env["INTERNAL_PORT"] == "9000"
+        check[1:1] = ["env", f"HTTP_PORT={env['INTERNAL_PORT']}"]
+    assert svc["healthcheck"]["test"] == check
     for infra in ("mongodb", "rabbitmq"):
         assert svc["depends_on"][infra]["condition"] == "service_healthy"
 

@@ -65,6 +65,12 @@ def default_port(process: str) -> int:
     return int(settings_class(process).model_fields["http_port"].default)
 
 
+def internal_port(process: str) -> int | None:
+    """The port of a process's internal listener (readiness, metrics), if it has one."""
+    field = settings_class(process).model_fields.get("internal_port")
+    return None if field is None else int(field.default)
+
+
 def of_kind(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in resources if r["kind"] == kind]
 
@@ -198,13 +204,25 @@ def test_one_deployment_per_process_with_probes_resources_and_a_graceful_stop(re
         assert selects(spec["selector"]["matchLabels"], spec["template"]["metadata"]["labels"])
         (container,) = pod["containers"]
         assert container["command"] == ["python", "-m", PROCESSES[name]]
-        (port,) = container["ports"]
+        port, *others = container["ports"]
         assert port == {"name": "http", "containerPort": default_port(name)}
         env = {e["name"]: e for e in container.get("env", [])}
         assert env["HTTP_PORT"]["value"] == str(port["containerPort"])
+        # readiness and metrics on the internal listener where there is one (the gateway's)
+        ready_on, metrics_on = "http", port["containerPort"]
+        if internal_port(name) is not None:
+            assert others == [{"name": "internal", "containerPort": internal_port(name)}], name
+            assert env["INTERNAL_PORT"]["value"] == str(internal_port(name))
+            ready_on, metrics_on = "internal", internal_port(name)
+        else:
+            assert others == [], name
+        annotations = spec["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(metrics_on), name
+        assert annotations["prometheus.io/path"] == "/metrics", name
 
-        for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
-            assert container[probe]["httpGet"] == {"path": path, "port": "http"}, (name, probe)
+        probes = (("readinessProbe", "/readyz", ready_on), ("livenessProbe", "/healthz", "http"))
+        for probe, path, on in probes:
+            assert container[probe]["httpGet"] == {"path": path, "port": on}, (name, probe)
         assert (
             container["livenessProbe"]["failureThreshold"]
             * container["livenessProbe"]["periodSeconds"]
@@ -273,6 +291,7 @@ def test_every_deployment_has_one_service_pdb_and_hpa_that_select_it(rendered, t
         (service,) = services
         assert service["metadata"]["name"] == name
         assert service["spec"].get("type", "ClusterIP") == "ClusterIP", name
+        # the public port only: an internal listener is for the kubelet and Prometheus alone
         (port,) = service["spec"]["ports"]
         assert port["port"] == default_port(name) and port["targetPort"] == "http"
     assert len(of_kind(resources, "PodDisruptionBudget")) == len(deployments)

@@ -161,9 +161,15 @@ def test_every_process_starts_from_the_production_set(
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(free_port()),
     )
+    internal = free_port()  # the gateway's internal listener (readiness, metrics)
+    env["INTERNAL_PORT"] = str(internal)
     log_path = tmp_path / f"{name}.log"
-    # the gateway's /readyz asks every upstream's and web's the gateway's: alive is enough there
-    paths = ["/healthz"] if name in ("gateway", "web") else ["/healthz", "/readyz"]
+    # web's /readyz asks the gateway's /healthz, which is not running: alive is enough there; the
+    # gateway's readiness (its own database) is on its internal port
+    checks = {
+        "web": [(port, "/healthz")],
+        "gateway": [(port, "/healthz"), (internal, "/readyz"), (internal, "/metrics")],
+    }.get(name, [(port, "/healthz"), (port, "/readyz")])
     with log_path.open("wb") as log:
         # -m puts the working directory (the repository) first on the path, as in the image
         proc = subprocess.Popen(
@@ -174,9 +180,9 @@ def test_every_process_starts_from_the_production_set(
             stderr=subprocess.STDOUT,
         )
         try:
-            for path in paths:
+            for on, path in checks:
                 deadline = time.monotonic() + 60
-                while (status := get(port, path)) != 200:
+                while (status := get(on, path)) != 200:
                     if proc.poll() is not None:
                         pytest.fail(
                             f"{name} exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from deploy.local.mailbox import mails, wait_for_mail
@@ -123,8 +124,17 @@ async def test_a_bad_token_is_refused_at_the_gateway_with_problem_json(gw):
 
 
 async def test_every_process_is_ready_and_the_gateway_aggregates_it(system, gw):
-    r = await gw.get("/readyz")
-    assert r.status_code == 200
-    r = await gw.get("/api/docs")
+    assert (await gw.get("/readyz")).status_code == 404  # on the internal listener only
+    internal = f"http://127.0.0.1:{system.ports['gateway-internal']}"
+    async with httpx.AsyncClient(base_url=internal, timeout=10) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        # every service is ready (web is not started here)
+        upstreams = (await client.get("/status/upstreams")).json()["upstreams"]
+        for name in ("identity", "jobs", "applications", "messaging", "notifier"):
+            assert upstreams[name]["ready"] is True, (name, upstreams)
+        assert "hataraku_http_requests_total" in (await client.get("/metrics")).text
+    r = await gw.get("/api/openapi.json")
     assert r.status_code == 200
     assert "/api/v1/mypage/opening" in r.json()["paths"]
+    r = await gw.get("/api/docs")
+    assert r.status_code == 200 and "/api/openapi.json" in r.text

@@ -49,6 +49,7 @@ async def raw_request(
             writer.write(block)
             await writer.drain()
             written += chunk
+            await asyncio.sleep(0)  # a client reads its answer while it sends
         writer.write(b"0\r\n\r\n")
         await writer.drain()
 

@@ -50,13 +50,14 @@ async def test_start_now_and_end(gateway_settings, identity, jobs, admin, keys, 
         for path in ("/api/v1/me", "/api/docs", "/api/v1/nothing"):
             assert (await client.get(path)).status_code == 503, path
 
-        # still answering: status, health, metrics, login and refresh (so an admin can act)
+        # still answering: status, health, login and refresh (so an admin can act); readiness
+        # and metrics are on the internal listener, which maintenance never touches
         status = await client.get("/api/v1/status")
         assert status.status_code == 200
         assert status.json()["maintenance"] is True
         assert status.json()["message"] == "システム更新のため停止しています。"
         assert (await client.get("/healthz")).status_code == 200
-        assert (await client.get("/metrics")).status_code == 200
+        assert (await client.get("/metrics")).status_code == 404  # not on the public port
         assert (await client.post("/api/v1/auth/login", json={})).status_code == 200
         assert (await client.post("/api/v1/auth/refresh", json={})).status_code == 200
 

@@ -70,9 +70,14 @@ API_PATHS = {
     "/api/v1/status": "gateway",
     "/api/v1/admin/maintenance": "gateway",
     "/api/docs": "gateway",
+    "/api/docs/swagger-ui-bundle.js": "gateway",
+    "/api/openapi.json": "gateway",
     "/healthz": "gateway",
-    "/readyz": "gateway",
-    "/metrics": "gateway",
+    # the internal listener's: 404 on the public port, never passed on to web
+    "/readyz": "internal",
+    "/metrics": "internal",
+    "/metrics/": "internal",
+    "/status/upstreams": "internal",
 }
 
 

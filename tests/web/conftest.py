@@ -65,7 +65,7 @@ def _start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[byte
 
 @pytest.fixture(scope="session")
 def site(system: System) -> Iterator[WebSite]:
-    web_port, edge_port = free_port(), free_port()
+    web_port, edge_port, edge_internal = free_port(), free_port(), free_port()
     web_env = {
         **system.env,
         "HTTP_PORT": str(web_port),
@@ -76,6 +76,7 @@ def site(system: System) -> Iterator[WebSite]:
     edge_env = {
         **system.service_env("gateway"),
         "HTTP_PORT": str(edge_port),
+        "INTERNAL_PORT": str(edge_internal),  # readiness and metrics
         "WEB_URL": f"http://127.0.0.1:{web_port}",
     }
     web = _start("web", web_env, system.logs / "web.log")
@@ -84,7 +85,7 @@ def site(system: System) -> Iterator[WebSite]:
     shots.mkdir(parents=True, exist_ok=True)
     try:
         _wait(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web.log")
-        _wait(f"http://127.0.0.1:{edge_port}/readyz", edge, system.logs / "gateway-edge.log")
+        _wait(f"http://127.0.0.1:{edge_internal}/readyz", edge, system.logs / "gateway-edge.log")
         yield WebSite(
             url=f"http://127.0.0.1:{edge_port}",
             direct=f"http://127.0.0.1:{web_port}",

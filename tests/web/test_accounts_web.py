@@ -114,10 +114,11 @@ async def test_the_gateway_limits_logins_per_browser_not_per_web_process(system)
     """web passes the browser's address on (X-Forwarded-For, trusted from 127.0.0.1 by uvicorn's
     default): a gateway with a burst of 2 logins refuses the third from one address while another
     address still gets the normal answer."""
-    gw_port, web_port = free_port(), free_port()
+    gw_port, gw_internal, web_port = free_port(), free_port(), free_port()
     gateway = _start(
         "gateway",
         {**system.service_env("gateway"), "HTTP_PORT": str(gw_port),
+         "INTERNAL_PORT": str(gw_internal),
          "RATE_LIMIT_BURST": "2", "RATE_LIMIT_PER_MINUTE": "1", "WEB_URL": ""},
         system.logs / "gateway-limited.log",
     )  # fmt: skip
@@ -128,7 +129,9 @@ async def test_the_gateway_limits_logins_per_browser_not_per_web_process(system)
         system.logs / "web-limited.log",
     )  # fmt: skip
     try:
-        _wait(f"http://127.0.0.1:{gw_port}/readyz", gateway, system.logs / "gateway-limited.log")
+        _wait(
+            f"http://127.0.0.1:{gw_internal}/readyz", gateway, system.logs / "gateway-limited.log"
+        )
         _wait(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web-limited.log")
 
         async def attempt(client: httpx.AsyncClient) -> str:
