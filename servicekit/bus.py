@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
+from aiormq.exceptions import ChannelInvalidStateError
 from faststream import AckPolicy
 from faststream.rabbit import (
     Channel,
@@ -178,14 +179,30 @@ class Bus:
         return consumer
 
     async def consumers_attached(self) -> bool:
-        """True when every consumer of this process is registered with the broker (checked on the
-        broker: FastStream does not always re-attach consumers after a reconnect)."""
+        """True when every consumer of this process is consuming: its channel is open and
+        restored, and the broker counts a consumer on its queue."""
         return all([await c.attached() for c in self.consumers])
 
-    async def reattach(self) -> None:
-        for consumer in self.consumers:
-            if not await consumer.attached():
-                await consumer.restart()
+    def connected(self) -> bool:
+        connection = self.broker._connection
+        return bool(
+            connection is not None
+            and connection.connected.is_set()
+            and connection.transport is not None
+        )
+
+    async def force_reconnect(self, reason: str) -> None:
+        """Close the transport: aio-pika reconnects and restores every channel and consumer from
+        its own registry (the same consumer tags, so never a second consumer), and the broker
+        requeues whatever the old connection held unacknowledged."""
+        connection = self.broker._connection
+        transport = getattr(connection, "transport", None)
+        if transport is None:
+            return
+        log.warning("bus.forced_reconnect", reason=reason)
+        await asyncio.wait_for(
+            transport.connection.close(ConnectionError(f"forced reconnect: {reason}")), 10
+        )
 
 
 async def raw_body(message: Any) -> bytes:
@@ -222,6 +239,7 @@ class Consumer:
     ) -> None:
         self.bus = bus
         self.name = bus.topology.queue(queue)
+        self._inflight: set[asyncio.Future[None]] = set()
         self.handlers = {model.TYPE: (model, handler) for model, handler in handlers.items()}
         self.processed = db["processed_messages"]
         self.settings = bus.settings
@@ -302,29 +320,83 @@ class Consumer:
         for queue in (*self.retry_queues.values(), self.wait_queue):
             await broker.declare_queue(queue)
 
-    async def attached(self) -> bool:
+    async def broker_consumers(self) -> int | None:
+        """How many consumers the broker counts on this queue (a passive declare on a throwaway
+        channel of the current transport, so nothing is registered for aio-pika to restore), or
+        None while there is no connection."""
+        connection = self.bus.broker._connection
+        transport = getattr(connection, "transport", None)
+        if transport is None or not self.bus.connected():
+            return None
         try:
-            # a passive declare tells how many consumers the broker sees on the queue
-            channel = await self.bus.broker._connection.channel()  # type: ignore[union-attr]
+            channel = await transport.connection.channel(publisher_confirms=False, timeout=5)
             try:
-                info = await channel.declare_queue(self.name, passive=True)
-                count = info.declaration_result.consumer_count or 0
+                ok = await channel.queue_declare(self.name, passive=True, timeout=5)
             finally:
                 await channel.close()
         except Exception:
-            return False
-        running = getattr(self.subscriber, "running", True)
-        return bool(running) and count > 0
+            return None
+        return int(ok.consumer_count or 0)
 
-    async def restart(self) -> None:
-        log.warning("bus.consumer_reattach", queue=self.name)
-        try:
-            await self.subscriber.stop()
-        except Exception as exc:  # the old channel may be gone already
-            log.info("bus.consumer_stop_failed", queue=self.name, error=repr(exc))
-        await self.subscriber.start()
+    def channel_restored(self) -> bool:
+        """The subscriber's (robust) channel is open: aio-pika finished restoring it."""
+        queue = getattr(self.subscriber, "_queue_obj", None)
+        return queue is not None and not queue.channel.is_closed
+
+    async def attached(self) -> bool:
+        if not getattr(self.subscriber, "running", False) or not self.channel_restored():
+            return False
+        count = await self.broker_consumers()
+        return bool(count)
 
     async def _on_message(self, message: RabbitMessage) -> None:
+        """Handle one delivery in a task of its own, shielded: a lost connection cancels the
+        delivery's task (aiormq), and a handler cancelled half-way would leave its claim held
+        until its lease ran out (every redelivery parked meanwhile). Shielded, it finishes; its
+        acknowledgement is then lost with the channel, and the broker's redelivery is a
+        duplicate the claim skips."""
+        task = asyncio.ensure_future(self._process(message))
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if self._channel_gone(message.raw_message):
+                log.info("bus.delivery_interrupted", queue=self.name, message_id=message.message_id)
+                return
+            raise
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("bus.delivery_failed", queue=self.name, error=repr(exc))
+
+    @staticmethod
+    def _channel_gone(raw: AbstractIncomingMessage) -> bool:
+        try:
+            return bool(raw.channel.is_closed)  # aio-pika raises when the channel is closed
+        except ChannelInvalidStateError:
+            return True
+
+    async def _settle(self, message: RabbitMessage, *, requeue: bool | None = None) -> None:
+        """Ack (requeue None) or nack. On a channel that is gone there is nothing to settle: the
+        broker has given the message back to the queue already."""
+        try:
+            if requeue is None:
+                await message.ack()
+            else:
+                await message.nack(requeue=requeue)
+        except Exception as exc:
+            if not self._channel_gone(message.raw_message):
+                raise
+            log.info(
+                "bus.settle_lost_with_channel",
+                queue=self.name,
+                message_id=message.message_id,
+                error=repr(exc),
+            )
+
+    async def _process(self, message: RabbitMessage) -> None:
         raw: AbstractIncomingMessage = message.raw_message
         try:
             try:
@@ -336,9 +408,9 @@ class Consumer:
             # back to the queue after a pause rather than lose it or hold it unacknowledged
             log.warning("bus.requeued", queue=self.name, error=repr(exc))
             await asyncio.sleep(1)
-            await message.nack(requeue=True)
+            await self._settle(message, requeue=True)
             return
-        await message.ack()
+        await self._settle(message)
 
     async def _handle(self, raw: AbstractIncomingMessage) -> None:
         try:
@@ -507,8 +579,22 @@ def _short(exc: ValidationError) -> str:
     return "; ".join(parts)[:800]
 
 
-async def watch_consumers(bus: Bus, stop: asyncio.Event, interval: float = 5.0) -> None:
-    """Re-attach consumers that the broker no longer sees (after a reconnect)."""
+async def watch_consumers(
+    bus: Bus, stop: asyncio.Event, interval: float = 5.0, grace: float = 30.0
+) -> None:
+    """Watch that every consumer is attached after a reconnect, and repair only through aio-pika.
+
+    aio-pika restores channels, queues and consumers itself (same consumer tags) and re-consumes
+    a consumer the broker cancelled. What it cannot get out of: a restore stuck in a
+    ``basic.consume`` that the broker never answers (a quorum queue without a leader after a
+    broker restart; no RPC timeout), or a consumer gone on the broker while the client still
+    holds its tag. If a consumer stays missing for ``grace`` seconds while connected, the
+    connection is closed so that aio-pika's own restore runs again; the broker requeues what the
+    old connection held. The FastStream subscriber is never stopped and started again: that made
+    a second consumer beside the restored one, and a stopped subscriber drops deliveries without
+    acknowledging them (FastStream issue #2758 is why this watchdog exists)."""
+    missing_since: float | None = None
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
@@ -516,6 +602,16 @@ async def watch_consumers(bus: Bus, stop: asyncio.Event, interval: float = 5.0) 
         except TimeoutError:
             pass
         try:
-            await bus.reattach()
+            if not bus.connected():
+                missing_since = None  # aio-pika is reconnecting: nothing to judge yet
+                continue
+            if await bus.consumers_attached():
+                missing_since = None
+                continue
+            now = loop.time()
+            missing_since = missing_since if missing_since is not None else now
+            if now - missing_since >= grace:
+                missing_since = None
+                await bus.force_reconnect(f"a consumer missing for {grace:.0f} s")
         except Exception as exc:
-            log.warning("bus.reattach_failed", error=repr(exc))
+            log.warning("bus.watchdog_failed", error=repr(exc))

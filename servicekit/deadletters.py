@@ -6,6 +6,12 @@
 Replay publishes each message back to the queue it died on (through the default exchange, so only
 that service sees it again), with the retry count reset, and removes it from the dead queue only
 after the broker confirmed the new copy.
+
+A replay never carries more authority than the original: the copy is published by the operator's
+user, so the original's broker-validated ``user_id`` is not on it, and the consumer checks the
+sender again exactly as on the first delivery (for employer requests: a sender header counts only
+with the applications service's signature, made when RabbitMQ had validated the ``user_id``). A
+message dead-lettered as unauthorised is not replayed at all (it is listed as refused).
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ def describe(msg: aio_pika.abc.AbstractIncomingMessage) -> dict[str, Any]:
     }
 
 
+def _unauthorised(msg: aio_pika.abc.AbstractIncomingMessage) -> bool:
+    return str((msg.headers or {}).get("x-dead-reason") or "").startswith("unauthorised")
+
+
 def _death_reason(headers: dict[str, Any]) -> str:
     deaths = headers.get("x-death") or []
     if deaths and isinstance(deaths, list) and isinstance(deaths[0], dict):
@@ -65,6 +75,11 @@ async def run(
             held.append(msg)
         for msg in held:
             wanted = action == "replay" and (replay_all or msg.message_id == message_id)
+            if wanted and _unauthorised(msg):
+                # its sender was never validated: a replay could only be refused again
+                out.append({**describe(msg), "replayed": False, "refused": "unauthorised"})
+                await msg.nack(requeue=True)
+                continue
             if not wanted:
                 out.append(describe(msg))
                 await msg.nack(requeue=True)

@@ -14,14 +14,26 @@ invalid, unauthorised or refused one is dead-lettered with the reason and — wh
 employer system — answered with ``applications.request.rejected.v1``. One message id, one effect.
 
 A message that comes back from our retry queue or from a dead-letter replay arrives through the
-default exchange (which employer users cannot write to) without its ``user_id``: the sender we
-validated travels with it in the ``hataraku-sender`` header, trusted only on that path.
+default exchange (which employer users cannot write to) without its ``user_id``. The sender we
+validated travels with it in the ``hataraku-sender`` header, **signed** (``hataraku-sender-sig``,
+HMAC-SHA256 over sender, message id and body with a key kept in this service's database): a
+header an employer system wrote itself — kept, for example, in the dead letter of a message that
+had no ``user_id`` — has no valid signature, so a replay is checked exactly as the first delivery
+was and never carries more authority than its original.
+
+Limits: a body larger than ``MAX_BODY_BYTES`` (256 KiB; setting ``employer_request_max_bytes``)
+is refused before it is parsed. The queue's length is bounded by the policy that
+``deploy/local/employer-user.sh`` sets (``max-length`` with ``overflow: reject-publish``: the
+sender's publisher confirm is a nack), and each employer user has connection and channel limits.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -32,7 +44,9 @@ from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 from pydantic import ValidationError
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from contracts import Envelope
 from contracts.applications import EmployerRequestSubmitted, RequestRejected
@@ -50,7 +64,11 @@ log = structlog.get_logger()
 QUEUE = "applications.employer-requests"
 EMPLOYER_USER = re.compile(r"^employer-([0-9a-f]{32})$")
 SENDER_HEADER = "hataraku-sender"
+SIGNATURE_HEADER = "hataraku-sender-sig"
+KEY_ID = "employer-sender-key"
 MESSAGE_MAX = 1000
+# a body above this is refused before it is parsed (the JSON of a request is well under 8 KiB)
+MAX_BODY_BYTES = 256 * 1024
 
 
 async def _raw_body(message: StreamMessage[Any]) -> bytes:
@@ -80,8 +98,14 @@ class EmployerRequestConsumer(Consumer):
         # parses the body (an employer system may send anything; _handle validates it)
         self.bus = bus
         self.name = bus.topology.queue(QUEUE)
+        self._inflight: set[Any] = set()
         self.handlers = {EmployerRequestSubmitted.TYPE: (EmployerRequestSubmitted, self._never)}
         self.processed = db["processed_messages"]
+        self.keys = db["amqp_keys"]
+        self._key = b""
+        self.max_body_bytes = int(
+            bus.settings.employer_request_max_bytes  # type: ignore[attr-defined]
+        )
         self.settings = bus.settings
         topo = bus.topology
         self.queue = RabbitQueue(
@@ -151,23 +175,64 @@ class EmployerRequestConsumer(Consumer):
         queue = await broker.declare_queue(self.queue)
         await queue.bind(self.exchange.name, routing_key="#")
         await self._declare_side_queues()
+        self._key = await self._signing_key()
+
+    async def _signing_key(self) -> bytes:
+        """The key that signs the sender header: made once, shared by every replica."""
+        for _ in range(3):
+            try:
+                doc = await self.keys.find_one_and_update(
+                    {"_id": KEY_ID},
+                    {"$setOnInsert": {"key": secrets.token_bytes(32)}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:  # another replica made it at the same moment
+                continue
+            if doc is not None:
+                return bytes(doc["key"])
+        raise RuntimeError("the sender signing key could not be read")
 
     # --- one message ---------------------------------------------------------------------------
 
+    def _signature(self, user: str, raw: AbstractIncomingMessage) -> str:
+        digest = hashlib.sha256(raw.body).hexdigest()
+        signed = "\n".join((user, raw.message_id or "", digest)).encode()
+        return hmac.new(self._key, signed, hashlib.sha256).hexdigest()
+
     def _sender(self, raw: AbstractIncomingMessage) -> str:
+        """The validated sender: on the employer exchange RabbitMQ's ``user_id`` (and nothing
+        else); on the default exchange (our retries, replays) the sender header only when our
+        signature over it, the message id and the body holds."""
         if raw.exchange == self.exchange.name:
             return raw.user_id or ""
-        return str((raw.headers or {}).get(SENDER_HEADER) or "")
+        if raw.exchange:  # any other exchange: nobody we know
+            return ""
+        headers = raw.headers or {}
+        user = str(headers.get(SENDER_HEADER) or "")
+        signature = str(headers.get(SIGNATURE_HEADER) or "")
+        if user and self._key and hmac.compare_digest(signature, self._signature(user, raw)):
+            return user
+        return ""
 
     async def _handle(self, raw: AbstractIncomingMessage) -> None:
         user = self._sender(raw)
         match = EMPLOYER_USER.match(user)
+        # what travels on with the message (retries, the dead letter, a replay): the sender we
+        # validated, signed — or no sender at all, whatever header the message came with
+        incoming: Any = raw
+        headers = {
+            k: v
+            for k, v in (raw.headers or {}).items()
+            if k not in (SENDER_HEADER, SIGNATURE_HEADER)
+        }
+        if match is not None:
+            headers[SENDER_HEADER] = user
+            headers[SIGNATURE_HEADER] = self._signature(user, raw)
+        incoming.headers = headers
         if match is None:
             log.warning("applications.employer_request.unauthorised", user_id=user or None)
             raise DeadLetter(f"unauthorised: sender {user!r} is not an employer system user")
-        # kept for our retry queue and dead-letter replays (see the module's docstring)
-        incoming: Any = raw
-        incoming.headers = {**(raw.headers or {}), SENDER_HEADER: user}
         employer_id = match.group(1)
         message_id = raw.message_id or ""
         token = context.correlation_id.set(raw.correlation_id or message_id or None)
@@ -183,6 +248,14 @@ class EmployerRequestConsumer(Consumer):
     async def _handle_from(
         self, raw: AbstractIncomingMessage, employer_id: str, message_id: str
     ) -> None:
+        if len(raw.body) > self.max_body_bytes:  # before anything reads it
+            log.warning("applications.employer_request.too_large", size=len(raw.body))
+            rejection = Rejection(
+                "message_too_large",
+                f"メッセージが大きすぎます（上限 {self.max_body_bytes} バイト）。",
+                f"the body has {len(raw.body)} bytes, more than {self.max_body_bytes}",
+            )
+            await self._reject(employer_id, message_id, {}, rejection)
         if not message_id:
             rejection = _invalid("the message_id property is required")
             await self._reject(employer_id, message_id, {}, rejection)
@@ -221,7 +294,7 @@ class EmployerRequestConsumer(Consumer):
     def _payload(body: bytes) -> dict[str, Any]:
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nesting too deep too
             raise _invalid("the body is not JSON") from exc
         if not isinstance(data, dict):
             raise _invalid("the body is not a JSON object")

@@ -10,12 +10,13 @@ import json
 import uuid
 
 import aio_pika
+import aiohttp
 import pytest
-from aio_pika.exceptions import ChannelPreconditionFailed
-from aiormq.exceptions import ChannelAccessRefused
+from aio_pika.exceptions import ChannelPreconditionFailed, DeliveryError
+from aiormq.exceptions import AMQPError, ChannelAccessRefused
 
-from tests.applications.support import EmployerSystem, dead_letters
-from tests.conftest import eventually
+from tests.applications.support import EmployerSystem, dead_letters, management
+from tests.conftest import AMQP_URL, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +36,72 @@ async def system(apps):
     yield make
     for sys_ in made:
         await sys_.close()
+    await drop_policy(apps.settings.bus_prefix)
+
+
+async def drop_policy(prefix: str) -> None:
+    """employer-user.sh sets the bound of the requests queue as a policy: remove it again."""
+    base, auth = management()
+    async with aiohttp.ClientSession(headers=auth) as session:
+        await session.delete(f"{base}/policies/%2F/{prefix}employer-requests-limits")
+
+
+async def publish_as(
+    sys_: EmployerSystem,
+    body: dict | bytes,
+    *,
+    message_id: str,
+    user_id: str | None,
+    headers: dict | None = None,
+) -> None:
+    """Publish as the employer system with full control of user_id and headers."""
+    assert sys_.connection is not None
+    channel = await sys_.connection.channel(publisher_confirms=True)
+    try:
+        exchange = await channel.get_exchange(f"{sys_.prefix}employer.requests", ensure=False)
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        await exchange.publish(
+            aio_pika.Message(
+                raw,
+                content_type="application/json",
+                message_id=message_id,
+                user_id=user_id,
+                headers=headers,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key="employer.request.submitted.v1",
+        )
+    finally:
+        await channel.close()
+
+
+async def copy_back_by_hand(queue: str, message_id: str, body: bytes | None = None) -> None:
+    """What a replay without the dead-letter tool's care does (an operator with a shovel, an old
+    tool): take the dead letter and publish it again to the queue with its headers, as the
+    operator's user (optionally with another body)."""
+    conn = await aio_pika.connect(AMQP_URL)
+    async with conn:
+        channel = await conn.channel(publisher_confirms=True)
+        dead = await channel.get_queue(f"{queue}.dead")
+        held = []
+        while (msg := await dead.get(fail=False, no_ack=False)) is not None:
+            held.append(msg)
+        for msg in held:
+            if msg.message_id != message_id:
+                await msg.nack(requeue=True)
+                continue
+            headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("x-")}
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    msg.body if body is None else body,
+                    headers=headers,
+                    message_id=msg.message_id,
+                    content_type=msg.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=queue,
+            )
+            await msg.ack()
 
 
 def command(job: str, seeker: str, **extra):
@@ -242,3 +309,143 @@ async def test_the_example_publisher_sends_and_reads_the_answer(apps, system) ->
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 1 and "already_requested" in out.decode()
+
+
+# --- hole 7: a dead letter never carries more authority than its original -------------------
+
+
+async def test_a_dead_letter_replay_is_checked_as_the_first_delivery_was(apps, system) -> None:
+    from servicekit.deadletters import run as deadletters
+
+    employer_a, employer_b = await apps.employer(), await apps.employer()
+    job_a = await apps.posting(employer_a)
+    seeker = await apps.seeker()
+    sys_a, sys_b = await system(employer_a), await system(employer_b)
+    queue = f"{apps.settings.bus_prefix}applications.employer-requests"
+
+    # B's system: no user_id, but a sender header that names A
+    forged = str(uuid.uuid4())
+    await publish_as(
+        sys_b,
+        command(job_a, seeker),
+        message_id=forged,
+        user_id=None,
+        headers={"hataraku-sender": f"employer-{employer_a}", "hataraku-sender-sig": "0" * 64},
+    )
+    reasons = await eventually(lambda: dead_reasons(apps, forged))
+    assert reasons[0].startswith("unauthorised")
+
+    # the tool refuses to replay it ...
+    result = await deadletters("replay", queue, url=AMQP_URL, message_id=forged, replay_all=False)
+    assert [(r["message_id"], r.get("refused")) for r in result if r["message_id"] == forged] == [
+        (forged, "unauthorised")
+    ]
+    # ... and a copy put back by hand is checked as the first delivery was: unauthorised again
+    await copy_back_by_hand(queue, forged)
+    await asyncio.sleep(1.0)
+    assert [r.startswith("unauthorised") for r in await dead_reasons(apps, forged)] == [True]
+    assert await requests_of(apps, seeker) == []
+    assert await sys_a.replies(timeout=1) == [] and await sys_b.replies(timeout=1) == []
+
+    # a validated sender survives a replay (same authority, no more): A's refused request is
+    # refused again for the same reason, not as unauthorised
+    private = await apps.seeker(visibility="private")
+    refused = str(uuid.uuid4())
+    await sys_a.publish(command(job_a, private), message_id=refused)
+    assert (await sys_a.replies())[0]["data"]["code"] == "profile_not_public"
+    await eventually(lambda: dead_reasons(apps, refused))
+    replayed = await deadletters(
+        "replay", queue, url=AMQP_URL, message_id=refused, replay_all=False
+    )
+    assert [r.get("replayed") for r in replayed if r["message_id"] == refused] == [True]
+    reasons = await eventually(lambda: dead_reasons(apps, refused))
+    assert "profile_not_public" in reasons[0]
+
+    # the signature binds the sender to the body: A's signed headers on another body count nothing
+    await copy_back_by_hand(queue, refused, body=json.dumps(command(job_a, seeker)).encode())
+    await asyncio.sleep(1.0)
+    assert [r.startswith("unauthorised") for r in await dead_reasons(apps, refused)] == [True]
+    assert await requests_of(apps, seeker) == []
+
+
+# --- hole 8: size and rate limits ------------------------------------------------------------
+
+
+async def test_an_oversized_body_is_refused_before_it_is_parsed(apps, system) -> None:
+    from services.applications import amqp
+
+    employer = await apps.employer()
+    job = await apps.posting(employer)
+    seeker = await apps.seeker()
+    sys_a = await system(employer)
+    big = str(uuid.uuid4())
+    body = json.dumps(command(job, seeker, message="あ" * amqp.MAX_BODY_BYTES)).encode()
+    assert len(body) > amqp.MAX_BODY_BYTES
+    await sys_a.publish(body, message_id=big)
+    replies = await sys_a.replies()
+    assert replies[0]["data"]["code"] == "message_too_large"
+    assert replies[0]["data"]["job_id"] is None  # nothing of the body was read
+    assert "message_too_large" in (await eventually(lambda: dead_reasons(apps, big)))[0]
+    await sys_a.publish(command(job, seeker))  # the consumer goes on
+    await eventually(lambda: requests_of(apps, seeker))
+
+
+async def test_the_requests_queue_is_bounded_and_employer_users_are_limited(
+    run_id, monkeypatch
+) -> None:
+    """employer-user.sh bounds the queue by a policy (reject-publish: the sender's confirm is a
+    nack) and limits the user's connections and channels. In a namespace of its own, with a
+    queue as the service declares it and no consumer, so that it fills."""
+    prefix = f"t{run_id}q{uuid.uuid4().hex[:6]}."
+    monkeypatch.setenv("EMPLOYER_QUEUE_MAX_LENGTH", "3")
+    monkeypatch.setenv("EMPLOYER_MAX_CONNECTIONS", "2")
+    monkeypatch.setenv("EMPLOYER_MAX_CHANNELS", "3")
+    conn = await aio_pika.connect(AMQP_URL)
+    sys_ = EmployerSystem(uuid.uuid4().hex, prefix)
+    extra: list[aio_pika.abc.AbstractConnection] = []
+    try:
+        channel = await conn.channel()
+        exchange = await channel.declare_exchange(
+            f"{prefix}employer.requests", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(
+            f"{prefix}applications.employer-requests",
+            durable=True,
+            arguments={"x-queue-type": "quorum"},
+        )
+        await queue.bind(exchange, "#")
+        await asyncio.to_thread(sys_.create_user)
+        await sys_.connect()
+        outcomes = []
+        for n in range(6):
+            try:
+                await sys_.publish({"n": n})
+                outcomes.append("ack")
+            except DeliveryError:  # nacked by the broker: not queued
+                outcomes.append("nack")
+        # a quorum queue notices the overflow after the message that crossed the limit
+        assert outcomes == ["ack"] * 4 + ["nack"] * 2
+        declared = await channel.declare_queue(queue.name, passive=True)
+        assert declared.declaration_result.message_count == 4
+
+        # two connections, the third is refused
+        second = EmployerSystem(sys_.employer_id, prefix, password=sys_.password)
+        await second.connect()
+        assert second.connection is not None
+        extra.append(second.connection)
+        third = EmployerSystem(sys_.employer_id, prefix, password=sys_.password)
+        with pytest.raises((AMQPError, ConnectionError)):
+            await third.connect()
+        # three channels on the user's connections, the fourth is refused
+        assert sys_.connection is not None
+        channels = [await sys_.connection.channel() for _ in range(2)]
+        channels.append(await second.connection.channel())
+        with pytest.raises((AMQPError, ConnectionError)):
+            await second.connection.channel()
+        del channels
+    finally:
+        for c in extra:
+            await c.close()
+        await sys_.close()
+        await drop_policy(prefix)
+        await conn.close()

@@ -27,7 +27,8 @@ class Harness:
         self.relay = self.rt.outbox(["aggregates"])
         self.failures_left = 0
         self.calls = 0
-        self.rt.consume(
+        # its own consumer (the runtime has others, e.g. ended sessions)
+        self.consumer = self.rt.consume(
             queue, {SeekerRegistered: self.on_seeker, EmployerRegistered: self.on_employer}
         )
         router = APIRouter()

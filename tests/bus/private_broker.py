@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 from pathlib import Path
 
@@ -74,3 +75,36 @@ class PrivateBroker:
 
     async def stop(self) -> None:
         await self._ctl("stop")
+
+    async def kill(self) -> None:
+        """SIGKILL the node's Erlang VM: no clean shutdown, as a crash or an OOM kill (``start``
+        brings it back on the same data)."""
+        pid = int((self.folder / "pid").read_text().strip())
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(200):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"private RabbitMQ node {self.node} (pid {pid}) did not die")
+
+    async def queues(self) -> dict[str, dict[str, int]]:
+        """name → {messages, messages_ready, messages_unacknowledged, consumers}, as the broker
+        sees them now (rabbitmqctl list_queues; the node has no management plugin)."""
+        columns = ("messages", "messages_ready", "messages_unacknowledged", "consumers")
+        proc = await asyncio.create_subprocess_exec(
+            *("rabbitmqctl", "-n", self.node, "-q", "list_queues", "--no-table-headers"),
+            *("name", *columns),
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        out, _ = await proc.communicate()
+        assert proc.returncode == 0, "rabbitmqctl list_queues failed"
+        result: dict[str, dict[str, int]] = {}
+        for line in out.decode().splitlines():
+            name, *values = line.split("\t")
+            if len(values) == len(columns):
+                result[name] = dict(zip(columns, (int(v) for v in values), strict=True))
+        return result

@@ -49,7 +49,7 @@ def wrap(event, subject: str) -> Envelope:
 
 
 def queue_of(h: Harness) -> str:
-    return h.rt.bus.consumers[0].name
+    return h.consumer.name
 
 
 async def test_the_same_event_twice_has_one_effect(harness):
@@ -253,3 +253,37 @@ async def test_a_flush_waiting_for_another_keeps_the_document_serialised(harness
         assert ("aggregates", doc_id) in h.relay._locks
         assert await second == 0
         assert ("aggregates", doc_id) not in h.relay._locks
+
+
+async def test_the_watchdog_repairs_a_missing_consumer_through_a_reconnect_never_a_second_one(
+    harness, monkeypatch
+):
+    """A consumer that stays missing while connected (as a restore stuck in a basic.consume the
+    broker never answers) is repaired by closing the connection: aio-pika restores the same
+    consumer, the broker still counts exactly one, and consumption goes on."""
+    from servicekit.bus import watch_consumers
+
+    h = harness
+    async with running(h.app):
+        bus = h.rt.bus
+        connection = bus.broker._connection
+        first_transport = connection.transport
+        real = bus.consumers_attached
+
+        async def missing_until_reconnected() -> bool:
+            return connection.transport is not first_transport and await real()
+
+        monkeypatch.setattr(bus, "consumers_attached", missing_until_reconnected)
+        stop = asyncio.Event()
+        watchdog = asyncio.create_task(watch_consumers(bus, stop, interval=0.2, grace=0.3))
+        try:
+            await eventually(lambda: connection.transport is not first_transport, timeout=10)
+            await eventually(real, timeout=20)
+        finally:
+            stop.set()
+            await watchdog
+        assert await h.consumer.broker_consumers() == 1
+        sid = uuid.uuid4().hex
+        await bus.publish(wrap(seeker(sid), sid))
+        await eventually(lambda: h.effect_count(sid), timeout=20)
+        assert await h.effect_count(sid) == 1
