@@ -37,27 +37,25 @@ def internal_app(gw: Gateway) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        checks = await gw.readiness()
-        ok = all(check["ready"] for check in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not_ready", "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        return _verdict("checks", await gw.readiness())
 
     @app.get("/status/upstreams")
     async def upstreams() -> JSONResponse:
-        checks = await gw.upstreams_ready()
-        ok = all(check["ready"] for check in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not_ready", "upstreams": checks},
-            status_code=200 if ok else 503,
-        )
+        return _verdict("upstreams", await gw.upstreams_ready())
 
     @app.get("/metrics")
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _verdict(key: str, checks: dict[str, Any]) -> JSONResponse:
+    """200 when every check is ready, else 503, with the checks under ``key``."""
+    ok = all(check["ready"] for check in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", key: checks}, status_code=200 if ok else 503
+    )
 
 
 class Listeners:

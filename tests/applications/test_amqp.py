@@ -21,13 +21,12 @@ from tests.conftest import AMQP_URL, eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def system(apps):
+async def employer_systems(prefix: str):
     """make(employer_id) → a connected employer system; users are removed afterwards."""
     made: list[EmployerSystem] = []
 
     async def make(employer_id: str) -> EmployerSystem:
-        sys_ = EmployerSystem(employer_id, apps.settings.bus_prefix)
+        sys_ = EmployerSystem(employer_id, prefix)
         await asyncio.to_thread(sys_.create_user)
         await sys_.connect()
         made.append(sys_)
@@ -36,7 +35,13 @@ async def system(apps):
     yield make
     for sys_ in made:
         await sys_.close()
-    await drop_policy(apps.settings.bus_prefix)
+    await drop_policy(prefix)
+
+
+@pytest.fixture
+async def system(apps):
+    async for make in employer_systems(apps.settings.bus_prefix):
+        yield make
 
 
 async def drop_policy(prefix: str) -> None:

@@ -20,19 +20,11 @@ import yaml
 
 from deploy.k8s.render import KustomizeError, build, load_documents, split_image
 from servicekit.settings import ServiceSettings
+from tests.deploy.test_production_set import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy/k8s"
 TREES = ["base", "overlays/local", "overlays/production"]
-PROCESSES = {
-    "identity": "services.identity",
-    "jobs": "services.jobs",
-    "applications": "services.applications",
-    "messaging": "services.messaging",
-    "notifier": "services.notifier",
-    "gateway": "gateway",
-    "web": "web",
-}
 BUS_LESS = {"gateway", "web"}  # no broker: no AMQP_URL in their Secrets
 UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}  # uvicorn's own variable, not a settings field
 SECRET_KEYS = {"MONGODB_URL", "AMQP_URL", "AUTH_KEY_PEPPER", "SMTP_USERNAME", "SMTP_PASSWORD"}

@@ -20,11 +20,10 @@ from aio_pika.exceptions import ChannelPreconditionFailed
 
 from contracts.identity import SeekerRegistered
 from services.applications import amqp
-from tests.applications.support import EmployerSystem
 from tests.applications.test_amqp import (
     command,
     dead_reasons,
-    drop_policy,
+    employer_systems,
     publish_as,
     requests_of,
 )
@@ -79,19 +78,8 @@ BAD: dict[str, tuple[Body, str]] = {
 
 @pytest.fixture
 async def system(fuzz_apps):
-    made: list[EmployerSystem] = []
-
-    async def make(employer_id: str) -> EmployerSystem:
-        sys_ = EmployerSystem(employer_id, fuzz_apps.settings.bus_prefix)
-        await asyncio.to_thread(sys_.create_user)
-        await sys_.connect()
-        made.append(sys_)
-        return sys_
-
-    yield make
-    for sys_ in made:
-        await sys_.close()
-    await drop_policy(fuzz_apps.settings.bus_prefix)
+    async for make in employer_systems(fuzz_apps.settings.bus_prefix):
+        yield make
 
 
 async def one_request(apps, seeker_id: str) -> bool:
