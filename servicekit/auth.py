@@ -1,10 +1,14 @@
 """Access-token verification against identity's JWKS (EdDSA). Every service checks the token
-itself; no service trusts a header alone."""
+itself; no service trusts a header alone.
+
+Identity publishes its current signing key and, after a rotation, the previous one (see
+SECURITY.md, "Token signing keys"); the verifier picks the key by the token's ``kid`` and fetches
+the set again, rate-limited, when a token names a kid it does not know."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, Protocol
@@ -58,6 +62,23 @@ def revoked_token() -> Unauthorized:
     )
 
 
+def parse_jwks(data: dict[str, Any]) -> dict[str, Any]:
+    """The public keys of a JWKS by ``kid``; an entry without a kid or that does not parse is
+    left out (and logged), so one bad entry does not take the others with it."""
+    keys: dict[str, Any] = {}
+    entries = data.get("keys") if isinstance(data, dict) else None
+    for jwk in entries if isinstance(entries, list) else []:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        if not isinstance(kid, str) or not kid:
+            log.warning("auth.jwks_entry_skipped", reason="no kid")
+            continue
+        try:
+            keys[kid] = jwt.PyJWK.from_dict(jwk).key
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            log.warning("auth.jwks_entry_skipped", kid=kid[:64], reason=repr(exc))
+    return keys
+
+
 def http_jwks_fetcher(url: str) -> JwksFetcher:
     async def fetch() -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=5)
@@ -70,36 +91,82 @@ def http_jwks_fetcher(url: str) -> JwksFetcher:
 
 
 class TokenVerifier:
-    """Caches the JWKS; refreshes it when a token names an unknown ``kid`` (at most every 5 s)."""
+    """Checks access tokens against identity's JWKS, picking the key by the token's ``kid``.
 
-    def __init__(self, fetch: JwksFetcher, *, issuer: str, audience: str) -> None:
+    The key set is cached. A token naming a ``kid`` the cache does not hold makes the verifier
+    fetch the set again (a key identity started signing with since), but at most once per
+    ``refetch_seconds``: a stream of tokens with made-up kids costs identity one fetch per
+    interval, not one per token. A kid still unknown after that is refused. The set is also
+    fetched again when it is older than ``max_age_seconds`` (a key identity no longer publishes
+    — retired after a rotation, or withdrawn — stops verifying within that time), and a failed
+    fetch may be retried after ``retry_seconds`` (the cached keys stay in use meanwhile)."""
+
+    def __init__(
+        self,
+        fetch: JwksFetcher,
+        *,
+        issuer: str,
+        audience: str,
+        refetch_seconds: float = 30.0,
+        retry_seconds: float = 2.0,
+        max_age_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fetch = fetch
         self.issuer = issuer
         self.audience = audience
-        self._keys: dict[str, Any] = {}
-        self._last_refresh = 0.0
+        self.refetch_seconds = refetch_seconds
+        self.retry_seconds = retry_seconds
+        self.max_age_seconds = max_age_seconds
+        self._now = monotonic
+        self._keys: dict[str, Any] | None = None  # None: never fetched successfully
+        self._fetched_at = 0.0
+        self._next_fetch = -math.inf  # no fetch before this
         self._lock = asyncio.Lock()
         # ended sessions and account cut-offs (servicekit.revocations), set by the Runtime
         self.revocations: RevocationCheck | None = None
 
+    @property
+    def kids(self) -> frozenset[str]:
+        """The key ids of the cached set."""
+        return frozenset(self._keys or ())
+
     async def refresh(self) -> None:
+        """Fetch the key set now, whatever the limits (start-up, tests); raises if it fails."""
         async with self._lock:
-            if time.monotonic() - self._last_refresh < 5 and self._keys:
-                return
-            self._last_refresh = time.monotonic()
+            await self._load()
+
+    async def _load(self) -> None:
+        first = self._keys is None
+        now = self._now()
+        try:
             data = await self._fetch()
-            keys = {}
-            for jwk in data.get("keys", []):
-                keys[jwk["kid"]] = jwt.PyJWK.from_json(json.dumps(jwk)).key
-            self._keys = keys
+        except Exception:
+            self._next_fetch = now + self.retry_seconds
+            raise
+        self._keys = parse_jwks(data)
+        self._fetched_at = now
+        # a first load was not asked for by a token's kid, so it does not use up the interval:
+        # a key identity publishes just after (a rotation right after start-up) is fetched at once
+        self._next_fetch = now if first else now + self.refetch_seconds
 
     async def _key(self, kid: str) -> Any:
-        if kid not in self._keys:
-            try:
-                await self.refresh()
-            except Exception as exc:
-                log.warning("auth.jwks_unavailable", error=repr(exc))
-        return self._keys.get(kid)
+        keys = self._keys
+        fresh = self._now() - self._fetched_at < self.max_age_seconds
+        if keys is not None and kid in keys and fresh:
+            return keys[kid]
+        async with self._lock:
+            keys, now = self._keys, self._now()
+            stale = keys is not None and now - self._fetched_at >= self.max_age_seconds
+            if keys is not None and kid in keys and not stale:
+                return keys[kid]  # fetched by another request while this one waited
+            # while identity cannot be reached, one try per retry_seconds, not one per request
+            if now >= self._next_fetch:
+                try:
+                    await self._load()
+                except Exception as exc:
+                    log.warning("auth.jwks_unavailable", error=repr(exc))
+            return (self._keys or {}).get(kid)
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -108,7 +175,9 @@ class TokenVerifier:
             raise Unauthorized(
                 "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."
             ) from exc
-        key = await self._key(str(header.get("kid", "")))
+        kid = header.get("kid")
+        # no kid, or not a string: nothing to look up (and no reason to fetch the keys again)
+        key = await self._key(kid) if isinstance(kid, str) and 0 < len(kid) <= 256 else None
         if key is None:
             raise Unauthorized(
                 "invalid_token", ja="ログイン情報が正しくありません。", en="Invalid token."

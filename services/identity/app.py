@@ -7,6 +7,7 @@ Routes:
 - ``/api/v1/auth/password-reset[/complete]``                   password reset with an auth key
 - ``/api/v1/auth/login|refresh|logout``, ``/api/v1/me``         login and tokens
 - ``/.well-known/jwks.json`` (= ``/api/v1/auth/jwks``)          public keys of the access tokens
+  (the current signing key and, after a rotation, the previous one: signing_keys.py)
 - ``/api/v1/me/profile[/visibility]``, ``/api/v1/me/registration/cancel``,
   ``/api/v1/me/seeker-application``, ``/api/v1/me/export``      a seeker's own registration
 - ``/api/v1/staff/seekers[/{id}[/annotations|consultations|confirm|renew|cancel]]``  staff
@@ -67,15 +68,19 @@ from services.identity.repository import OUTBOX_COLLECTIONS, Repository
 from services.identity.service import Identity
 from services.identity.service_expiry import expiry_loop
 from services.identity.settings import IdentitySettings
+from services.identity.signing_keys import load_keys
 from services.identity.tokens import TokenIssuer
 
 
 def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> FastAPI:
+    """Raises signing_keys.KeyFileError (naming the variable) when a signing key is unusable."""
+    keys = load_keys(settings)
     issuer = TokenIssuer(
         issuer=settings.token_issuer,
         audience=settings.token_audience,
         access_minutes=settings.access_token_minutes,
     )
+    issuer.use(keys.current, keys.previous)
     # identity checks its own tokens against its own JWKS, from memory
     verifier = TokenVerifier(
         issuer.fetch_jwks, issuer=settings.token_issuer, audience=settings.token_audience

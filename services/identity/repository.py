@@ -19,7 +19,8 @@ Collections:
                       ``refresh_tokens`` ``_id`` = SHA-256 of the token
 - ``login_throttle``  failure counters and locks, per (account e-mail, client IP), per account
                       e-mail and per client IP
-- ``secrets``         the JWT signing key and the auth-key pepper, shared by every replica
+- ``secrets``         the auth-key pepper, shared by every replica (the token signing keys come
+                      from files: signing_keys.py)
 
 Expiring records leave by TTL index; the code checks every expiry itself, since the TTL monitor
 removes a record only some time (about a minute) after it expired.
@@ -302,3 +303,7 @@ class Repository:
         doc = await self.secret(name)
         assert doc is not None
         return doc
+
+    async def delete_secret(self, name: str) -> bool:
+        result = await self.secrets.delete_one({"_id": name})
+        return result.deleted_count > 0

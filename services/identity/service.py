@@ -20,12 +20,14 @@ from services.identity.passwords import PasswordHasher
 from services.identity.repository import Repository
 from services.identity.repository_seekers import SeekerRepository
 from services.identity.settings import IdentitySettings
-from services.identity.tokens import SigningKey, TokenIssuer
+from services.identity.tokens import TokenIssuer
 
 log = structlog.get_logger()
 
-SIGNING_KEY = "jwt_signing_key"
 PEPPER = "auth_key_pepper"
+# where identity kept its token signing key before it came from a file (signing_keys.py): removed
+# at start-up, so the private key no longer sits in the database
+LEGACY_SIGNING_KEY = "jwt_signing_key"
 
 
 @dataclass
@@ -68,21 +70,16 @@ class Identity:
         )
 
     async def start(self) -> None:
-        """Indexes, the shared signing key and pepper (created once, race-free), the dummy hash."""
+        """Indexes, the shared pepper (created once, race-free), the dummy hash. The signing keys
+        are loaded before, from their files (create_app)."""
         await self.repo.ensure_indexes()
         await self.load_secrets()
         await self.hasher.warm_up()
 
     async def load_secrets(self) -> None:
-        doc = await self.repo.secret(SIGNING_KEY)
-        if doc is None:
-            fresh = SigningKey.generate()
-            doc = await self.repo.create_secret(
-                SIGNING_KEY, {**fresh.to_document(), "created_at": self.clock.now()}
-            )
-            if doc["kid"] == fresh.kid:
-                log.info("identity.signing_key.created", kid=fresh.kid)
-        self.tokens.use(SigningKey.from_document(doc))
+        if await self.repo.delete_secret(LEGACY_SIGNING_KEY):
+            # the tokens it signed are refused from now on (their holders refresh or log in)
+            log.warning("identity.signing_key.legacy_removed")
         configured = self.settings.auth_key_pepper.get_secret_value()
         if configured:
             self.pepper = configured.encode()

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import Field, SecretStr
 
 from servicekit.settings import ServiceSettings
@@ -6,6 +8,8 @@ from servicekit.settings import ServiceSettings
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     http_port: int = 8001
+    # production: refuse to start without a token signing key given by a file (no development key)
+    environment: Literal["development", "production"] = "development"
 
     # versions of the documents a user agrees to when asking for an auth key
     privacy_policy_version: str = "2025-04-01"
@@ -27,7 +31,14 @@ class IdentitySettings(ServiceSettings):
     # not (timing hides matches)
     uniform_response_seconds: float = Field(default=0.25, ge=0, le=5)
 
-    # tokens
+    # tokens. The signing key (a PEM Ed25519 private key) comes from a file or secret; the
+    # previous key (optional; an empty file means none) is published beside it in the JWKS so
+    # that the tokens it signed keep verifying after a rotation (services/identity/signing_keys.py,
+    # SECURITY.md). Without a signing key file, outside production: a development key generated
+    # once into token_dev_key_file (relative to the working directory)
+    token_signing_key_file: str = ""
+    token_previous_key_file: str = ""
+    token_dev_key_file: str = ".data/secrets/token-signing-key.pem"  # noqa: S105 - a path
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
 

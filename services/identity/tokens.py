@@ -1,4 +1,7 @@
-"""Access tokens (EdDSA JWTs, the public key published as JWKS) and opaque refresh tokens."""
+"""Access tokens (EdDSA JWTs, the public keys published as JWKS) and opaque refresh tokens.
+
+Where the keys come from (a file or secret, or a development key): services/identity/signing_keys.py.
+"""
 
 from __future__ import annotations
 
@@ -21,32 +24,31 @@ ALGORITHM = "EdDSA"
 
 @dataclass(frozen=True)
 class SigningKey:
+    """An Ed25519 private key and its public JWK; the ``kid`` is the key's RFC 7638 thumbprint,
+    so it follows from the key alone (every replica names the same key the same way)."""
+
     kid: str
     private_key: Ed25519PrivateKey
     public_jwk: dict[str, str]
 
     @classmethod
-    def generate(cls) -> SigningKey:
-        private = Ed25519PrivateKey.generate()
+    def from_private(cls, private: Ed25519PrivateKey) -> SigningKey:
         jwk: dict[str, str] = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
         kid = _thumbprint(jwk)
         public = {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
         return cls(kid=kid, private_key=private, public_jwk=public)
 
-    def to_document(self) -> dict[str, Any]:
-        pem = self.private_key.private_bytes(
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls.from_private(Ed25519PrivateKey.generate())
+
+    def to_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM (what ``openssl genpkey`` writes)."""
+        return self.private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        return {"kid": self.kid, "private_pem": pem.decode(), "public_jwk": self.public_jwk}
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> SigningKey:
-        private = serialization.load_pem_private_key(doc["private_pem"].encode(), password=None)
-        if not isinstance(private, Ed25519PrivateKey):
-            raise ValueError("the stored signing key is not an Ed25519 key")
-        return cls(kid=doc["kid"], private_key=private, public_jwk=dict(doc["public_jwk"]))
 
 
 def _thumbprint(jwk: dict[str, str]) -> str:
@@ -81,9 +83,13 @@ class TokenIssuer:
         self.audience = audience
         self.access_ttl = timedelta(minutes=access_minutes)
         self._key: SigningKey | None = None
+        self._previous: SigningKey | None = None
 
-    def use(self, key: SigningKey) -> None:
+    def use(self, key: SigningKey, previous: SigningKey | None = None) -> None:
+        """Sign with ``key``; publish ``previous`` beside it (it signs nothing, but the tokens it
+        signed keep verifying until they expire)."""
         self._key = key
+        self._previous = previous if previous is not None and previous.kid != key.kid else None
 
     @property
     def key(self) -> SigningKey:
@@ -91,8 +97,16 @@ class TokenIssuer:
             raise RuntimeError("the signing key is not loaded yet")
         return self._key
 
+    @property
+    def previous(self) -> SigningKey | None:
+        return self._previous
+
+    def published(self) -> list[SigningKey]:
+        """The keys in the JWKS: the current one first, then the previous one, if any."""
+        return [k for k in (self._key, self._previous) if k is not None]
+
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.key.public_jwk] if self._key else []}
+        return {"keys": [k.public_jwk for k in self.published()]}
 
     async def fetch_jwks(self) -> dict[str, Any]:
         """A ``servicekit.auth.JwksFetcher`` that answers from memory."""
@@ -116,11 +130,17 @@ class TokenIssuer:
         )
 
     def session_of(self, token: str) -> str | None:
-        """The session id of one of our own access tokens (already verified by the caller)."""
+        """The session id of one of our own access tokens (already verified by the caller), signed
+        with the current or the previous key."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            (key,) = [k for k in self.published() if k.kid == kid]
+        except (jwt.PyJWTError, ValueError):
+            return None
         try:
             claims = jwt.decode(
                 token,
-                self.key.private_key.public_key(),
+                key.private_key.public_key(),
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,

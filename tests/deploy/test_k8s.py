@@ -348,7 +348,8 @@ def test_every_process_has_its_secret_and_identity_its_signing_key(rendered, tre
         assert keys <= SECRET_KEYS & settings_fields(name), (name, keys)
         expected = {"MONGODB_URL"} if name in BUS_LESS else {"MONGODB_URL", "AMQP_URL"}
         assert expected <= keys, name
-    assert set(by_name["hataraku-token-signing-key"]) == {"signing-key.pem"}
+    # the current key and the previous one (empty: none), read from files (signing_keys.py)
+    assert set(by_name["hataraku-token-signing-key"]) == {"signing-key.pem", "previous-key.pem"}
 
     identity = named(resources, "Deployment", "identity")["spec"]["template"]["spec"]
     (volume,) = [v for v in identity["volumes"] if "secret" in v]

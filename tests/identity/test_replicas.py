@@ -1,5 +1,6 @@
-"""Several identity processes on one database: one signing key and one pepper, created once
-however many start together, and tokens one replica signs that another accepts."""
+"""Several identity processes on one database: one pepper, created once however many start
+together, one signing key (from its file, or the development key generated once however many
+start together), and tokens one replica signs that another accepts."""
 
 from __future__ import annotations
 
@@ -11,23 +12,38 @@ from servicekit.clock import SystemClock
 from servicekit.db import connect
 from services.identity.app import create_app
 from services.identity.repository import Repository
-from services.identity.service import Identity
+from services.identity.service import LEGACY_SIGNING_KEY, PEPPER, Identity
 from services.identity.settings import IdentitySettings
+from services.identity.signing_keys import load_keys
 from tests.conftest import running
 from tests.identity.support import GOOD_PASSWORD, bearer
 
 pytestmark = pytest.mark.integration
 
 
-async def test_replicas_starting_together_create_one_signing_key(make_settings, run_id):
-    settings = make_settings(IdentitySettings, db_name=f"t{run_id}_identity_keys")
+async def test_replicas_starting_together_create_one_pepper_and_one_dev_key(
+    make_settings, run_id, tmp_path
+):
+    dev_key = tmp_path / "secrets" / "token-signing-key.pem"
+    settings = make_settings(
+        IdentitySettings, db_name=f"t{run_id}_identity_keys", token_dev_key_file=str(dev_key)
+    )
     client, db = connect(settings.mongodb_url, settings.database)
+    replicas: list[Identity] = []
+    # a signing key where identity kept it before it came from a file: removed at start-up
+    await db["secrets"].insert_one({"_id": LEGACY_SIGNING_KEY, "private_pem": "-----BEGIN…"})
     try:
-        replicas = [Identity.build(settings, Repository(db), SystemClock(), None) for _ in range(5)]
+        rings = await asyncio.gather(*(asyncio.to_thread(load_keys, settings) for _ in range(5)))
+        assert len({ring.current.kid for ring in rings}) == 1
+        assert all(ring.development for ring in rings)
+        assert dev_key.stat().st_mode & 0o777 == 0o600
+        assert [p.name for p in dev_key.parent.iterdir()] == [dev_key.name]  # no temp files left
+        replicas += [
+            Identity.build(settings, Repository(db), SystemClock(), None) for _ in range(5)
+        ]
         await asyncio.gather(*(r.load_secrets() for r in replicas))
-        assert len({r.tokens.key.kid for r in replicas}) == 1
         assert len({r.pepper for r in replicas}) == 1 and replicas[0].pepper
-        assert await db["secrets"].count_documents({}) == 2
+        assert [d["_id"] async for d in db["secrets"].find()] == [PEPPER]
     finally:
         for r in replicas:
             await r.stop()
