@@ -21,12 +21,13 @@ from fastapi import FastAPI
 from pymongo import AsyncMongoClient, monitoring
 
 from servicekit.settings import ServiceSettings
-from tests.query_plans import QueryRecorder
+from tests.query_plans import QueryRecorder, scans
 
 MONGODB_URL = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
 RUN_ID = uuid.uuid4().hex[:8]
-# every query of this run's in-process services, explained at the end (tests/zz_query_plans)
+# every query of this run's in-process services, explained at the end (_cleanup, below)
 QUERIES = QueryRecorder(f"t{RUN_ID}")
 monitoring.register(QUERIES)
 
@@ -49,7 +50,11 @@ def infra() -> None:
     """Fails (not skips) when the infrastructure is missing: `make test` starts it."""
     missing = [
         n
-        for n, u, p in (("MongoDB", MONGODB_URL, 27017), ("RabbitMQ", AMQP_URL, 5672))
+        for n, u, p in (
+            ("MongoDB", MONGODB_URL, 27017),
+            ("RabbitMQ", AMQP_URL, 5672),
+            ("OpenSearch", OPENSEARCH_URL, 9200),
+        )
         if not _answers(u, p)
     ]
     if missing:
@@ -142,21 +147,30 @@ async def _cleanup_broker(prefix: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def _cleanup() -> AsyncIterator[None]:
+    """At the end of the session (of each pytest-xdist worker): every query shape the in-process
+    services sent is explained against the database it ran on, then this run's databases and
+    broker objects and search indices are removed. A collection scan of a collection that grows with use fails the
+    run (reported as an error at the teardown of the worker's last test), naming the query."""
     yield
-    if os.environ.get("HATARAKU_KEEP_TEST_DATA"):
-        return
+    found: list[str] = []
     if _answers(MONGODB_URL, 27017):
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             MONGODB_URL, serverSelectionTimeoutMS=3000
         )
         try:
-            for name in await client.list_database_names():
-                if name.startswith(f"t{RUN_ID}"):
-                    await client.drop_database(name)
+            found = await scans(client, list(QUERIES.queries.values()))
+            if not os.environ.get("HATARAKU_KEEP_TEST_DATA"):
+                for name in await client.list_database_names():
+                    if name.startswith(f"t{RUN_ID}"):
+                        await client.drop_database(name)
         finally:
             await client.close()
-    if _answers(AMQP_URL, 5672):
+    if _answers(AMQP_URL, 5672) and not os.environ.get("HATARAKU_KEEP_TEST_DATA"):
         await _cleanup_broker(f"t{RUN_ID}")
+    if _answers(OPENSEARCH_URL, 9200) and not os.environ.get("HATARAKU_KEEP_TEST_DATA"):
+        async with httpx.AsyncClient(base_url=OPENSEARCH_URL, timeout=30) as search:
+            await search.delete(f"/t{RUN_ID}*", params={"expand_wildcards": "all"})
+    assert not found, f"{len(found)} queries scan a whole collection:\n" + "\n".join(found)
 
 
 # the whole system as processes (one instance per run, shared by tests/e2e and tests/web)

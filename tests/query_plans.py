@@ -1,6 +1,8 @@
 """Every query a service sends during the test run is recorded (PyMongo command monitoring), one
 example per query shape, and explained against the same database at the end of the run
-(``tests/zz_query_plans``): a collection scan of a collection that grows with use fails.
+(``scans`` below, called by the session teardown in ``tests/conftest.py``, in every pytest
+worker before its databases are dropped): a collection scan of a collection that grows with use
+fails the run, naming the query.
 
 The shape of a query is its collection, kind, filter with the values taken out, sort and hint, so
 one explain stands for every query of that shape whatever the values. Updates, deletes,
@@ -166,3 +168,16 @@ async def explain(client: Any, query: Query) -> list[str]:
         spec["hint"] = query.hint
     result = await client[query.database].command({"explain": spec, "verbosity": "queryPlanner"})
     return stages(result["queryPlanner"]["winningPlan"])
+
+
+async def scans(client: Any, queries: list[Query]) -> list[str]:
+    """The recorded queries whose plan scans a whole collection (small collections excepted)."""
+    existing = set(await client.list_database_names())
+    found: list[str] = []
+    for query in queries:
+        if query.collection in SMALL or query.database not in existing:
+            continue
+        plan = await explain(client, query)
+        if "COLLSCAN" in plan:
+            found.append(f"{query.describe()}  (seen {query.seen}×, plan {plan})")
+    return found
