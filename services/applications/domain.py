@@ -259,6 +259,12 @@ class AlreadyApplied(Conflict):
     ja, en = "この求人には既に応募しています。", "You have already applied to this posting."
 
 
+class ApplicationPending(Conflict):
+    code = "application_pending"
+    ja = "この求人への応募を処理中です。しばらくしてから再度お試しください。"
+    en = "An earlier attempt to apply to this posting is still being recorded; try again shortly."
+
+
 class PostingClosed(Conflict):
     code = "posting_closed"
     ja = "この求人は募集を終了しています。"

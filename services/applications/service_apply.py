@@ -16,6 +16,7 @@ from services.applications import access
 from services.applications.core import Core, entry
 from services.applications.domain import (
     AlreadyApplied,
+    ApplicationPending,
     DirectApplicationNotAccepted,
     JobNotFound,
     PostingClosed,
@@ -88,7 +89,10 @@ class ApplyService:
         doc = self._build(application_id, seeker, posting, route, motivation, request_id)
         claim = apply_claim(seeker_id, job_id)
         if not await self.core.records.insert_application(doc, claim):
-            if not await self._release_if_ended(claim):
+            freed = await self._release_if_ended(claim)
+            if freed is None:  # a fresh claim whose application does not exist (yet)
+                raise ApplicationPending(headers={"Retry-After": "5"})
+            if not freed:
                 raise AlreadyApplied()
             if not await self.core.records.insert_application(doc, claim):
                 raise AlreadyApplied()
@@ -104,18 +108,21 @@ class ApplyService:
         doc.pop("outbox", None)
         return doc
 
-    async def _release_if_ended(self, claim: str) -> bool:
+    async def _release_if_ended(self, claim: str) -> bool | None:
         """A claim is released when its application ends; one still held by an ended
         application (the process stopped between the two writes), or by an application that
         was never written (the process stopped between the claim and the insert, at least
-        ``ORPHAN_AFTER`` ago), is released now. True when the claim is free to take again."""
+        ``ORPHAN_AFTER`` ago), is released now. True when the claim is free to take again, False
+        when a live application holds it, None when it is younger than ``ORPHAN_AFTER`` and its
+        application does not exist: being inserted right now, or lost with a killed process (the
+        client is told to retry, never that it has applied)."""
         held = await self.core.store.claim_of(claim)
         if held is None:
             return True  # released meanwhile
         other = await self.core.records.get(APPLICATIONS, held["application_id"])
         at = held.get("at")
         if other is None and at is not None and at > self.core.now() - ORPHAN_AFTER:
-            return False  # its application is being inserted right now
+            return None  # its application is being inserted right now, or was lost
         if other is not None and not is_final(other["status"]):
             return False
         await self.core.store.release(claim, application_id=held["application_id"])

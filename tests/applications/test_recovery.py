@@ -97,7 +97,8 @@ async def test_a_claim_without_its_application_is_taken_over_once_it_is_old(apps
         {"_id": claim, "application_id": "never-written", "at": datetime.now(UTC)}
     )
     fresh = await apps.apply(seeker, job, "direct")
-    assert fresh.status_code == 409 and fresh.json()["code"] == "already_applied"
+    assert fresh.status_code == 409 and fresh.json()["code"] == "application_pending"
+    assert fresh.headers["retry-after"] == "5"
     await apps.db["claims"].update_one(
         {"_id": claim}, {"$set": {"at": datetime.now(UTC) - timedelta(minutes=5)}}
     )
