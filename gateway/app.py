@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway import api
 from gateway.core import Gateway
 from gateway.dispatch import Dispatch
-from gateway.listeners import internal_app
+from gateway.listeners import NO_TELEMETRY, internal_app
 from gateway.settings import GatewaySettings
 from servicekit.clock import Clock, SystemClock
 from servicekit.errors import install_error_handlers
@@ -63,6 +63,8 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> Gate
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # Dispatch makes the gateway's span for every request, its own routes' too
+        telemetry=NO_TELEMETRY,
     )
     app.state.gateway = gw
     install_error_handlers(app)

@@ -20,6 +20,7 @@ from gateway.settings import GatewaySettings
 from gateway.streams import StreamSlots
 from gateway.tokens import TokenCheck
 from servicekit import db as dbmod
+from servicekit import tracing
 from servicekit.clock import Clock
 
 log = structlog.get_logger()
@@ -29,6 +30,8 @@ class Gateway:
     def __init__(self, settings: GatewaySettings, *, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
+        # the process's tracer provider (OTEL_* variables; once per process)
+        tracing.setup(settings.service_name)
         self.table = RouteTable()
         self.upstreams = settings.upstreams()
         self.proxy = Proxy(settings)
@@ -82,6 +85,7 @@ class Gateway:
         await self.revoked.stop()
         await self.proxy.close()
         await self.client.close()
+        tracing.shutdown(timeout_seconds=2)
         log.info("service.stopped")
 
     def owner(self, path: str) -> str | None:

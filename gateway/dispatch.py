@@ -29,7 +29,7 @@ from gateway.ratelimit import take_all
 from gateway.routes import GATEWAY, INTERNAL, RATE_LIMITED_METHODS, WEB, Route, is_api
 from gateway.streams import FULL
 from gateway.tokens import KeysUnavailable
-from servicekit import context
+from servicekit import context, tracing
 from servicekit.errors import Unauthorized
 from servicekit.runtime import (
     HTTP_LATENCY,
@@ -106,6 +106,9 @@ class Dispatch:
 
         ctx = context.correlation_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # the public edge starts the trace (a client's own traceparent is not taken: nobody
+        # outside picks our trace ids or sampling); the proxy passes it on to the upstream
+        span, span_token = tracing.start_server_span(scope["method"], None)
         started = time.perf_counter()
         route = self.gw.table.resolve(scope["path"])
         try:
@@ -133,6 +136,15 @@ class Dispatch:
             method = method_label(scope["method"])
             HTTP_REQUESTS.labels("gateway", method, label, str(status or 500)).inc()
             HTTP_LATENCY.labels("gateway", label).observe(time.perf_counter() - started)
+            tracing.end_server_span(
+                span,
+                span_token,
+                method=method,
+                route=label,
+                status=status or 500,
+                request_id=request_id,
+                upstream=route.target if route else None,
+            )
             structlog.contextvars.unbind_contextvars("request_id")
             context.correlation_id.reset(ctx)
 

@@ -20,16 +20,21 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.core import Gateway
 from gateway.settings import GatewaySettings
 
+# FastAPI's own OpenTelemetry off: probes and scrapes make no traces, and the public app's
+# requests get their span from gateway/dispatch.py
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
 
 def internal_app(gw: Gateway) -> FastAPI:
     """The internal listener's routes (no lifespan: the public app's starts and stops ``gw``)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, telemetry=NO_TELEMETRY)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Forwarding one request to an upstream over a long-lived aiohttp session (aiohttp, not httpx:
 several times less CPU per proxied request on these machines, see benchmarks/gateway.py).
 
-Headers pass minus hop-by-hop ones, plus X-Request-ID, X-Forwarded-For/-Proto/-Host. A body is
+Headers pass minus hop-by-hop ones, plus X-Request-ID, X-Forwarded-For/-Proto/-Host and the
+gateway span's W3C ``traceparent`` (a client's own is dropped). A body is
 read at once when small or chunked (the caller's ``receive`` stops a chunked body at its limit,
 gateway/dispatch.py), streamed when large with a Content-Length, and not sent at all when absent.
 Responses stream back chunk by chunk; Server-Sent Events have no time limit and stop when the
@@ -24,6 +25,7 @@ from yarl import URL
 from gateway import problems
 from gateway.routes import WEB
 from gateway.settings import GatewaySettings
+from servicekit import tracing
 
 log = structlog.get_logger()
 
@@ -56,6 +58,9 @@ _REQUEST_SPECIAL = HOP_BY_HOP | {
     b"x-forwarded-for",
     b"x-forwarded-proto",
     b"x-forwarded-host",
+    # the gateway's own span is the upstream's parent (servicekit/tracing.py)
+    b"traceparent",
+    b"tracestate",
 }
 # uvicorn writes its own date and server headers; the gateway writes X-Request-ID
 _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
@@ -266,6 +271,7 @@ def _request_headers(scope: Scope, request_id: str) -> tuple[list[tuple[str, str
     headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
     if host:
         headers.append(("X-Forwarded-Host", host))
+    headers.extend(tracing.carrier().items())
     return headers, length, chunked
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,9 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import ChannelInvalidStateError
 from faststream import AckPolicy
+from faststream.message import StreamMessage
+from faststream.prometheus import ConsumeAttrs
+from faststream.prometheus.middleware import PrometheusMiddleware
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -33,15 +37,21 @@ from faststream.rabbit import (
     RabbitMessage,
     RabbitQueue,
 )
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from faststream.rabbit.prometheus.provider import RabbitMetricsSettingsProvider
+from faststream.rabbit.response import RabbitPublishCommand
 from faststream.rabbit.subscriber import RabbitSubscriber
-from prometheus_client import Counter
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from prometheus_client import REGISTRY as REGISTRY_PROM
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts import REGISTRY, Envelope, Message
-from servicekit import context
+from servicekit import context, tracing
 from servicekit.db import ensure_indexes
 from servicekit.errors import DomainError
 from servicekit.settings import ServiceSettings
@@ -58,6 +68,74 @@ EVENTS_CONSUMED = Counter(
     "hataraku_events_consumed_total", "Messages handled by consumers", ["queue", "type", "outcome"]
 )
 EVENTS_PUBLISHED = Counter("hataraku_events_published_total", "Messages published", ["type"])
+# per queue and event type: how long the handler took (claim, handler and the write that records
+# it, whatever the outcome), how many are being handled now, and how old the event was when its
+# handling began (now − the envelope's occurred_at: the whole way through outbox, relay, broker,
+# retries and the queue)
+HANDLER_SECONDS = Histogram(
+    "hataraku_consumer_handler_seconds",
+    "Time a consumer spent handling one event",
+    ["queue", "type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+IN_FLIGHT = Gauge(
+    "hataraku_consumer_in_flight", "Events being handled right now", ["queue", "type"]
+)
+EVENT_LAG = Histogram(
+    "hataraku_event_lag_seconds",
+    "Age of an event when a consumer began handling it (now − occurred_at)",
+    ["queue", "type"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+UNKNOWN = "unknown"
+
+
+def type_label(message_type: str | None) -> str:
+    """A message type as a label value: a type of the contracts' registry, else "unknown".
+    ``type`` is set by whoever published (employer systems too), so any other value would let
+    them grow a metric's series without bound."""
+    return message_type if message_type in REGISTRY else UNKNOWN
+
+
+def destination_label(exchange: str, routing_key: str) -> str:
+    """``<exchange>.<routing key>`` for FastStream's metrics, bounded: the routing key only when
+    it is a registered type or a queue name our code chose (the default and dead-letter
+    exchanges), else "other" (employer systems pick their routing keys; replies carry an
+    employer id)."""
+    exchange = exchange or "default"
+    if routing_key in REGISTRY or exchange == "default" or exchange.endswith("hataraku.dead"):
+        return f"{exchange}.{routing_key}"
+    return f"{exchange}.other"
+
+
+class _BoundedMetricsProvider(RabbitMetricsSettingsProvider):
+    def get_consume_attrs_from_message(self, msg: StreamMessage[Any]) -> ConsumeAttrs:
+        raw = msg.raw_message
+        return {
+            "destination_name": destination_label(raw.exchange or "", raw.routing_key or ""),
+            "message_size": len(msg.body),
+            "messages_count": 1,
+        }
+
+    def get_publish_destination_name_from_cmd(self, cmd: RabbitPublishCommand) -> str:
+        return destination_label(cmd.exchange.name or "", cmd.destination)
+
+
+def middlewares(service: str) -> tuple[Any, ...]:
+    """FastStream's middlewares on every broker: OpenTelemetry while spans are recorded (a span
+    per publish, the ``traceparent`` header on every message, a CONSUMER span continuing it
+    around every handler) and Prometheus (``faststream_*`` per queue/destination, into the default registry
+    that ``/metrics`` serves; destination labels bounded by ``destination_label``)."""
+    prometheus = PrometheusMiddleware(
+        settings_provider_factory=lambda _: _BoundedMetricsProvider(),
+        registry=REGISTRY_PROM,
+        app_name=service,
+    )
+    if not tracing.recording():
+        # no spans go anywhere: the trace context travels without them (publish_raw,
+        # Consumer._on_message), at no cost
+        return (prometheus,)
+    return (RabbitTelemetryMiddleware(), prometheus)
 
 
 class Topology:
@@ -101,6 +179,7 @@ def make_broker(settings: ServiceSettings) -> RabbitBroker:
         reconnect_interval=1.0,
         log_level=logging.DEBUG,
         fail_fast=True,
+        middlewares=middlewares(settings.service_name),
     )
 
 
@@ -134,6 +213,9 @@ class Bus:
         headers: dict[str, Any] | None = None,
         expiration: float | None = None,
     ) -> None:
+        # the current trace travels with the message (FastStream's middleware, when it runs,
+        # replaces it with its own publish span's); a republished message keeps its own
+        headers = {**tracing.carrier(), **(headers or {})}
         await self.broker.publish(
             body,
             exchange=exchange,
@@ -164,7 +246,7 @@ class Bus:
             exchange=exchange,
             routing_key=envelope.type,
         )
-        EVENTS_PUBLISHED.labels(envelope.type).inc()
+        EVENTS_PUBLISHED.labels(type_label(envelope.type)).inc()
 
     def consumer(
         self,
@@ -355,7 +437,17 @@ class Consumer:
         until its lease ran out (every redelivery parked meanwhile). Shielded, it finishes; its
         acknowledgement is then lost with the channel, and the broker's redelivery is a
         duplicate the claim skips."""
-        task = asyncio.ensure_future(self._process(message))
+        # without FastStream's span (nothing recorded), continue the sender's trace here: the
+        # task takes this context, so its logs and the handler's outbox entries carry it
+        remote = None
+        if not trace.get_current_span().get_span_context().is_valid:
+            remote = tracing.from_carrier(message.headers)
+        token = otel_context.attach(remote) if remote is not None else None
+        try:
+            task = asyncio.ensure_future(self._process(message))
+        finally:
+            if token is not None:
+                otel_context.detach(token)
         self._inflight.add(task)
         task.add_done_callback(self._finished)
         try:
@@ -416,23 +508,47 @@ class Consumer:
         try:
             envelope = Envelope.model_validate_json(raw.body)
         except ValidationError as exc:
-            EVENTS_CONSUMED.labels(self.name, raw.type or "?", "invalid").inc()
+            EVENTS_CONSUMED.labels(self.name, type_label(raw.type), "invalid").inc()
             raise DeadLetter(f"invalid envelope: {_short(exc)}") from exc
         entry = self.handlers.get(envelope.type)
+        label = type_label(envelope.type)
         if entry is None:
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "unknown").inc()
+            EVENTS_CONSUMED.labels(self.name, label, "unknown").inc()
             raise DeadLetter(f"no handler for type {envelope.type} on {self.name}")
         model, handler = entry
         try:
             payload = model.model_validate(envelope.data)
         except ValidationError as exc:
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "invalid").inc()
+            EVENTS_CONSUMED.labels(self.name, label, "invalid").inc()
             raise DeadLetter(f"invalid {envelope.type} payload: {_short(exc)}") from exc
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("hataraku.event_type", envelope.type)
+            span.set_attribute("hataraku.event_id", str(envelope.id))
+        EVENT_LAG.labels(self.name, label).observe(
+            max((datetime.now(UTC) - envelope.occurred_at).total_seconds(), 0.0)
+        )
+        in_flight = IN_FLIGHT.labels(self.name, label)
+        in_flight.inc()
+        started = time.perf_counter()
+        try:
+            await self._dispatch(raw, envelope, payload, handler, label)
+        finally:
+            in_flight.dec()
+            HANDLER_SECONDS.labels(self.name, label).observe(time.perf_counter() - started)
 
+    async def _dispatch(
+        self,
+        raw: AbstractIncomingMessage,
+        envelope: Envelope,
+        payload: Any,
+        handler: Handler,
+        label: str,
+    ) -> None:
         key = f"{self.name}:{envelope.id}"
         claim = await self._claim(key, envelope.type)
         if claim == "done":
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()
+            EVENTS_CONSUMED.labels(self.name, label, "duplicate").inc()
             log.info(
                 "bus.duplicate_skipped",
                 queue=self.name,
@@ -463,7 +579,7 @@ class Consumer:
             # the handler's verdict: this message can never be processed, so no retries; the
             # claim is released so that a replay from the dead-letter queue is handled again
             await self.processed.delete_one({"_id": key})
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "dead").inc()
+            EVENTS_CONSUMED.labels(self.name, label, "dead").inc()
             raise
         except Exception as exc:
             await self.processed.delete_one({"_id": key})  # release the claim for the retry
@@ -476,7 +592,7 @@ class Consumer:
         await self.processed.update_one(
             {"_id": key}, {"$set": {"state": "done", "outcome": outcome}}
         )
-        EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
+        EVENTS_CONSUMED.labels(self.name, label, outcome).inc()
 
     async def _claim(self, key: str, message_type: str) -> str | datetime:
         """Atomically take the right to handle one event: "claimed", "done" (handled before), or
@@ -529,7 +645,7 @@ class Consumer:
         headers = dict(raw.headers or {})
         attempt = int(str(headers.get("x-attempt") or 0)) + 1
         if attempt > self.settings.retry_max_attempts:
-            EVENTS_CONSUMED.labels(self.name, raw.type or "?", "dead").inc()
+            EVENTS_CONSUMED.labels(self.name, type_label(raw.type), "dead").inc()
             log.error(
                 "bus.retries_exhausted", queue=self.name, attempts=attempt - 1, error=repr(exc)
             )
@@ -540,7 +656,7 @@ class Consumer:
         )
         headers["x-attempt"] = attempt
         headers["x-last-error"] = repr(exc)[:500]
-        EVENTS_CONSUMED.labels(self.name, raw.type or "?", "retry").inc()
+        EVENTS_CONSUMED.labels(self.name, type_label(raw.type), "retry").inc()
         await self.bus.publish_raw(
             raw.body,
             message_type=raw.type or "",

@@ -1,4 +1,8 @@
-"""structlog JSON lines with the service name and correlation ids bound."""
+"""structlog JSON lines with the service name, correlation ids and the current trace bound.
+
+Every line carries ``timestamp``, ``level``, ``event`` (a dotted name), ``service``, and when they
+apply ``request_id``, ``correlation_id``, ``trace_id``/``span_id``, ``event_id``/``event_type``
+(in a consumer), ``account_id``, ``logger`` (lines from libraries)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 import structlog
 
 from servicekit import context
+from servicekit.tracing import add_trace_ids
 
 _SECRET_KEYS = {"password", "auth_key", "token", "access_token", "refresh_token", "authorization"}
 
@@ -39,6 +44,8 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_ids,
+        # the current span's trace_id and span_id (servicekit/tracing.py)
+        add_trace_ids,
         _drop_secrets,
     ]
     # the standard library's records (uvicorn, FastStream, PyMongo) become the same JSON lines

@@ -6,6 +6,9 @@ removes each one only after the broker confirmed it.
     await collection.update_one({"_id": id}, update)
     relay.kick(collection.name, id)          # publish now; the sweep is only a fallback
 
+Each entry keeps the W3C ``traceparent`` of the request or handler that wrote it, and its
+publish continues that trace (servicekit/tracing.py).
+
 Every entry carries the time it was queued (``at``). Each outbox collection has a partial index
 on ``outbox.at`` that holds only documents with pending entries, so the recovery sweep — which
 finds what a failed publish, a process that died between its write and its publish, or another
@@ -25,7 +28,7 @@ from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Envelope, Message
-from servicekit import context
+from servicekit import context, tracing
 from servicekit.bus import Bus
 from servicekit.db import ensure_indexes
 
@@ -63,12 +66,17 @@ def envelope(message: Message, *, producer: str, subject: str) -> Envelope:
 
 
 def entry(env: Envelope) -> dict[str, Any]:
-    return {
+    """One outbox entry. Written within a traced request or handler, it keeps that span's W3C
+    ``traceparent`` (and ``tracestate``): the relay publishes later, from another task or
+    process, and continues the trace from it."""
+    item: dict[str, Any] = {
         "id": str(env.id),
         "type": env.type,
         "body": env.model_dump_json(),
         "at": datetime.now(UTC),
     }
+    item.update(tracing.carrier())
+    return item
 
 
 def push(*envelopes: Envelope) -> dict[str, Any]:
@@ -144,7 +152,10 @@ class OutboxRelay:
                 sent: list[str] = []
                 try:
                     for item in (doc or {}).get(OUTBOX_FIELD) or []:
-                        await self.bus.publish(Envelope.model_validate_json(item["body"]))
+                        # the publish (FastStream's span, the message's traceparent header)
+                        # continues the trace of the work that wrote the entry
+                        with tracing.continued(item):
+                            await self.bus.publish(Envelope.model_validate_json(item["body"]))
                         log.info("outbox.published", event_id=item["id"], type=item["type"])
                         sent.append(item["id"])
                 finally:

@@ -1,6 +1,7 @@
-"""One process's wiring: database, broker, outbox relay, token verifier, and the FastAPI app with
-the operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/asyncapi.json``, and
-``/asyncapi``: the same document as a page that needs no network)."""
+"""One process's wiring: database, broker, outbox relay, token verifier, tracing
+(servicekit/tracing.py), and the FastAPI app with the operational endpoints (``/healthz``,
+``/readyz``, ``/metrics``, ``/asyncapi.json``, and ``/asyncapi``: the same document as a page
+that needs no network)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import (
     Coroutine,
     Iterable,
     Mapping,
+    MutableMapping,
     Sequence,
 )
 from contextlib import asynccontextmanager
@@ -32,7 +34,7 @@ from starlette.types import Message as AsgiMessage
 
 from contracts import Message
 from servicekit import asyncapi as asyncapi_html
-from servicekit import context
+from servicekit import context, tracing
 from servicekit import db as dbmod
 from servicekit.auth import TokenVerifier, http_jwks_fetcher
 from servicekit.bus import Bus, Consumer, Handler, watch_consumers
@@ -266,6 +268,14 @@ def _redact(url: str) -> str:
     return url
 
 
+# probes and scrapes: no trace for them
+UNTRACED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _not_traced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in UNTRACED
+
+
 class Runtime:
     def __init__(
         self,
@@ -275,6 +285,8 @@ class Runtime:
         verifier: TokenVerifier | None = None,
     ) -> None:
         self.settings = settings
+        # the process's tracer provider (OTEL_* variables; once per process)
+        tracing.setup(settings.service_name)
         self.clock: Clock = clock or SystemClock()
         self.client, self.db = dbmod.connect(settings.mongodb_url, settings.database)
         self.bus = Bus(settings)
@@ -398,6 +410,7 @@ class Runtime:
         # FastStream drains in-flight handlers (graceful_timeout) before closing
         await self.bus.broker.stop()
         await self.client.close()
+        tracing.shutdown(timeout_seconds=2)
         log.info("service.stopped")
 
     async def readiness(self) -> dict[str, bool]:
@@ -442,6 +455,14 @@ class Runtime:
             docs_url=None,
             redoc_url=None,
             openapi_url="/openapi.json",
+            # FastAPI's own OpenTelemetry: a SERVER span per request, child of the caller's
+            # traceparent (the gateway's span), current while the route runs. Its finer spans
+            # (dependencies, endpoint, serialisation) only while spans are exported: each
+            # costs CPU on every request.
+            telemetry={
+                "operation_spans": tracing.recording(),
+                "exclude": _not_traced,
+            },
         )
         app.state.runtime = self
         app.state.verifier = self.verifier

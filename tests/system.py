@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +39,12 @@ class System:
     env: dict[str, str]
     logs: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # databases t<run>_<namespace>_<service>, broker prefix t<run><namespace>.
+    namespace: str = "e2e"
 
     def service_env(self, name: str) -> dict[str, str]:
-        env = {**self.env, "HTTP_PORT": str(self.ports[name]), "DB_NAME": f"t{RUN_ID}_e2e_{name}"}
+        db = f"t{RUN_ID}_{self.namespace}_{name}"
+        env = {**self.env, "HTTP_PORT": str(self.ports[name]), "DB_NAME": db}
         if name == "gateway":  # its readiness is on its internal listener
             env["INTERNAL_PORT"] = str(self.ports["gateway-internal"])
         return env
@@ -96,7 +100,23 @@ class System:
 
 @pytest.fixture(scope="session")
 def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    base = tmp_path_factory.mktemp("e2e")
+    # start-up, not an event: generous, for a machine loaded by the other pytest workers
+    timeout = float(os.environ.get("HATARAKU_READY_TIMEOUT", "180"))
+    with whole_system(tmp_path_factory.mktemp("e2e"), ready_timeout=timeout) as sys_:
+        yield sys_
+
+
+@contextmanager
+def whole_system(
+    base: Path,
+    *,
+    namespace: str = "e2e",
+    extra_env: Mapping[str, str] | None = None,
+    ready_timeout: float = 60,
+) -> Iterator[System]:
+    """Every service and the gateway as processes, ready; ``namespace`` keeps its databases and
+    broker names apart from another system's, ``extra_env`` is added to every process's
+    environment (e.g. OTEL_EXPORTER_OTLP_ENDPOINT)."""
     mail_dir = base / "mail"
     smtp_port = free_port()
     smtp = Controller(EmlWriter(mail_dir), hostname="127.0.0.1", port=smtp_port)
@@ -107,7 +127,8 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         "PYTHONUNBUFFERED": "1",
         "MONGODB_URL": MONGODB_URL,
         "AMQP_URL": AMQP_URL,
-        "BUS_PREFIX": f"t{RUN_ID}e2e.",  # its own namespace: its consumers must not take other tests' messages
+        # its own namespace: its consumers must not take other tests' messages
+        "BUS_PREFIX": f"t{RUN_ID}{namespace}.",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
         "JWKS_URL": f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json",
@@ -116,8 +137,11 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         "RATE_LIMIT_PER_MINUTE": "10000",
         "RATE_LIMIT_BURST": "10000",
         **{f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+        **(extra_env or {}),
     }
     logs = Path(os.environ.get("HATARAKU_TEST_LOGS", base / "logs"))
+    if namespace != "e2e":
+        logs = logs / namespace
     logs.mkdir(parents=True, exist_ok=True)
     sys_ = System(
         gateway=f"http://127.0.0.1:{ports['gateway']}",
@@ -125,12 +149,13 @@ def system(infra: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         mail_dir=mail_dir,
         env=env,
         logs=logs,
+        namespace=namespace,
     )
     try:
         for name in [*SERVICES, "gateway"]:
             sys_.start(name)
         for name in [*SERVICES, "gateway"]:
-            sys_.wait_ready(name)
+            sys_.wait_ready(name, timeout=ready_timeout)
         yield sys_
     finally:
         for name in list(sys_.processes):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# RabbitMQ for local runs: Debian's rabbitmq-server, started detached, management plugin on.
+# RabbitMQ for local runs: Debian's rabbitmq-server, started detached, management plugin on,
+# Prometheus plugin on (http://127.0.0.1:15692/metrics: queue depths for the dashboard).
 # usage: rabbitmq.sh start|stop|restart|status
 source "$(dirname "$0")/common.sh"
 HOST=$(url_host "$AMQP_URL"); PORT=$(url_port "$AMQP_URL" 5672)
@@ -12,11 +13,14 @@ start() {
     if [[ "$HOST" =~ ^(127\.0\.0\.1|localhost)$ ]] && ! answers 127.0.0.1 15672 && command -v rabbitmq-plugins >/dev/null; then
       as_root rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 && wait_for 127.0.0.1 15672 30 "RabbitMQ management" || true
     fi
+    if [[ "$HOST" =~ ^(127\.0\.0\.1|localhost)$ ]] && ! answers 127.0.0.1 15692 && command -v rabbitmq-plugins >/dev/null; then
+      as_root rabbitmq-plugins enable rabbitmq_prometheus >/dev/null 2>&1 || true
+    fi
     return 0
   fi
   case "$HOST" in 127.0.0.1|localhost) ;; *) log "AMQP_URL points at $HOST, which does not answer"; return 1;; esac
   command -v rabbitmq-server >/dev/null || { log "installing rabbitmq-server"; apt_install rabbitmq-server; }
-  as_root rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+  as_root rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus >/dev/null
   log "starting rabbitmq-server (detached)"
   as_root rabbitmq-server -detached
   local i
@@ -26,7 +30,7 @@ start() {
   done
   wait_for "$HOST" "$PORT" 60 RabbitMQ
   touch "$MARK"
-  log "RabbitMQ up: amqp $HOST:$PORT, management http://127.0.0.1:15672/ (guest/guest)"
+  log "RabbitMQ up: amqp $HOST:$PORT, management http://127.0.0.1:15672/ (guest/guest), metrics http://127.0.0.1:15692/metrics"
 }
 
 stop() {

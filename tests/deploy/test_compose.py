@@ -27,7 +27,7 @@ PORTS = {
     "messaging": 8004,
     "notifier": 8005,
 }
-INFRA = {"mongodb", "rabbitmq", "mailpit"}
+INFRA = {"mongodb", "rabbitmq", "mailpit", "opensearch"}
 # uvicorn's own variable (the addresses whose X-Forwarded-For it takes), not a settings field
 UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}
 # an exact version: 8.0.29, v1.30.5, 3.11.16-slim-bookworm, 4.3.5-management (no 8, 4-management,
@@ -88,11 +88,11 @@ def test_process_command_port_env_health_and_dependencies(compose, process):
         fields |= UVICORN_ENV
     assert set(env) <= fields, f"unknown settings for {process}: {set(env) - fields}"
     # compose waits on readiness (database and broker reachable), not on mere liveness; the
-    # gateway's readiness is on its internal port (404 on the public one)
-    check = ["CMD", "python", "-m", "deploy.docker.healthcheck", "/readyz"]
+    # gateway's readiness is on its internal port (404 on the public one), which the check reads
+    # from INTERNAL_PORT
     if process == "gateway":
         assert env["INTERNAL_PORT"] == "9000"
-        check[1:1] = ["env", f"HTTP_PORT={env['INTERNAL_PORT']}"]
+    check = ["CMD", "python", "-m", "deploy.docker.healthcheck", "/readyz"]
     assert svc["healthcheck"]["test"] == check
     for infra in ("mongodb", "rabbitmq"):
         assert svc["depends_on"][infra]["condition"] == "service_healthy"
@@ -254,3 +254,14 @@ def test_forwarded_allow_ips_names_exactly_the_containers(compose):
         assert [ipaddress.ip_network(v.strip()) for v in value.split(",")] == [containers], name
     for name in set(PORTS) - {"gateway"}:
         assert "FORWARDED_ALLOW_IPS" not in compose["services"][name]["environment"], name
+
+
+def test_the_image_build_context_leaves_out_local_data_and_secrets():
+    """`COPY . .` must never put .data/ (databases, logs, the development signing key), the
+    virtualenv or the repository's history into an image."""
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".data", ".venv", ".git"} <= ignored
