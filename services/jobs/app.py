@@ -12,14 +12,21 @@ Consumes (queue ``jobs.events``): identity.employer.registered.v1, identity.mypa
 identity.seeker.registered.v1, identity.seeker.confirmed.v1, identity.seeker.profile_updated.v1,
 identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections).
 Consumes (queue ``jobs.matching``, bulk work kept apart so it never delays the projections): its
-own jobs.posting.published.v1 (saved-search matching, after the posting is stored and announced).
+own jobs.posting.published.v1 (saved-search matching on the engine: the posting percolated once).
+Consumes (queue ``jobs.search``, apart from matching and projections so indexing never waits
+behind them): its own jobs.posting.published.v1, jobs.posting.changed.v1, jobs.posting.closed.v1,
+jobs.posting.expired.v1, jobs.posting.renewed.v1 (the search index, a projection of them).
 
 Publishes (outbox on ``postings``): jobs.posting.published.v1, jobs.posting.changed.v1,
 jobs.posting.closed.v1, jobs.posting.expired.v1, jobs.posting.renewed.v1; (on
 ``saved_search_matches``) jobs.saved_search.matched.v1; (on ``recommendations``)
 jobs.recommendation.sent.v1.
 
-Background: the expiry loop (validity checked in code, every ``expiry_interval_seconds``).
+Engine: OpenSearch at ``opensearch_url`` (repository_search; indices made at start-up when
+missing, filled from MongoDB when new; ``python -m services.jobs.reindex`` rebuilds them).
+
+Background: the expiry loop (validity checked in code, every ``expiry_interval_seconds``); the
+search catch-up loop (indices made, missed writes re-read, every ``search_catchup_seconds``).
 """
 
 from __future__ import annotations
@@ -41,7 +48,13 @@ from contracts.identity import (
     SeekerRegistered,
     SeekerVisibilityChanged,
 )
-from contracts.jobs import PostingPublished
+from contracts.jobs import (
+    PostingChanged,
+    PostingClosed,
+    PostingExpired,
+    PostingPublished,
+    PostingRenewed,
+)
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
@@ -53,6 +66,8 @@ from services.jobs.repository_lists import ListsRepository
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.repository_projections import ProjectionsRepository
 from services.jobs.repository_recommendations import RecommendationsRepository
+from services.jobs.repository_search import SearchEngine
+from services.jobs.service_indexing import IndexingService
 from services.jobs.service_lists import ListsService
 from services.jobs.service_matches import MatchService
 from services.jobs.service_postings import PostingService
@@ -76,13 +91,21 @@ def create_app(
     projections = ProjectionsRepository(store)
     lists = ListsRepository(store)
     recommendations = RecommendationsRepository(store)
+    engine = SearchEngine(settings)
+    indexing = IndexingService(engine=engine, postings=postings, lists=lists)
 
     services = JobsServices(
         postings=PostingService(
             postings=postings, projections=projections, clock=rt.clock, relay=relay
         ),
-        search=SearchService(postings=postings, settings=settings, clock=rt.clock),
-        lists=ListsService(lists=lists, postings=postings, projections=projections, clock=rt.clock),
+        search=SearchService(engine=engine, clock=rt.clock),
+        lists=ListsService(
+            lists=lists,
+            postings=postings,
+            projections=projections,
+            indexing=indexing,
+            clock=rt.clock,
+        ),
         recommendations=RecommendationService(
             recommendations=recommendations,
             postings=postings,
@@ -94,14 +117,16 @@ def create_app(
         ),
     )
     handlers = EventHandlers(
-        projections=ProjectionService(projections=projections, lists=lists),
+        projections=ProjectionService(projections=projections, lists=lists, indexing=indexing),
         matches=MatchService(
             postings=postings,
             lists=lists,
             recommendations=recommendations,
+            engine=engine,
             clock=rt.clock,
             relay=relay,
         ),
+        indexing=indexing,
     )
     rt.consume(
         "jobs.events",
@@ -124,8 +149,25 @@ def create_app(
         description="New postings (saved-search matching, after the posting is stored and "
         "announced).",
     )
+    # the search index, a projection of the posting events: its own queue, so a posting is
+    # searchable within a second whatever the matching or the projections have to do
+    rt.consume(
+        "jobs.search",
+        {
+            PostingPublished: handlers.on_posting_event,
+            PostingChanged: handlers.on_posting_event,
+            PostingClosed: handlers.on_posting_event,
+            PostingExpired: handlers.on_posting_event,
+            PostingRenewed: handlers.on_posting_event,
+        },
+        description="Posting events (the search index: each posting's current state at its "
+        "version).",
+    )
     rt.on_startup(store.ensure_indexes)
+    rt.on_startup(indexing.start)
+    rt.on_shutdown(engine.close)
     rt.background(expiry_loop(services.postings, settings.expiry_interval_seconds))
+    rt.background(indexing.loop(settings.search_catchup_seconds))
 
     app = rt.build_app(
         title="hataraku jobs",
@@ -138,6 +180,7 @@ def create_app(
         ],
     )
     app.state.jobs = services
+    app.state.indexing = indexing
     return app
 
 

@@ -1,11 +1,10 @@
-"""Search conditions: one model for the query string of GET /api/v1/jobs and for saved searches;
-turned into a MongoDB filter (search) or checked against one posting in Python (saved-search
-matches). Both read the same stored fields, so a saved search matches what a search would find."""
+"""Search conditions: one model for the query string of GET /api/v1/jobs and for saved searches.
+``search_query`` turns them into the engine's query (search) and into a stored percolator query
+(saved-search matches), so a saved search matches what a search would find."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -15,10 +14,12 @@ from contracts.jobs import EmploymentType, WageUnit
 from servicekit import cursors
 from servicekit.cursors import InvalidCursor
 from services.jobs.reference import occupations
-from services.jobs.text import KeywordQuery, parse_query
+from services.jobs.text import KeywordQuery, TooManyWords, parse_query
 
 PREFECTURE = r"^(0[1-9]|[1-3][0-9]|4[0-7])$"
-Sort = Literal["new", "wage"]
+JOB_NUMBER = r"^[0-9]{5}-[0-9]{8}$"
+Sort = Literal["relevance", "new", "wage", "deadline"]
+Field_ = Literal["title", "duties", "company"]
 Doc = dict[str, Any]
 
 
@@ -26,10 +27,17 @@ def _split(value: Any) -> Any:
     """Repeated parameters or a comma list: ``?prefecture=13&prefecture=14`` = ``?prefecture=13,14``."""
     if value is None:
         return []
-    items = [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items: list[Any] = [value]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("文字列または文字列のリストで指定してください。")
     out: list[str] = []
     for item in items:
-        out.extend(p.strip() for p in str(item).split(",") if p.strip())
+        if not isinstance(item, str):
+            raise ValueError("文字列または文字列のリストで指定してください。")
+        out.extend(p.strip() for p in item.split(",") if p.strip())
     return list(dict.fromkeys(out))
 
 
@@ -39,7 +47,17 @@ class SearchConditions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     q: str | None = Field(
-        default=None, max_length=200, description="keywords; AND; `-word` excludes"
+        default=None,
+        max_length=200,
+        description="keywords (at most 10 words, 200 characters): all required; `A OR B` either; "
+        "`-word` excludes. Full- and half-width, katakana and hiragana spellings meet; a word "
+        "matches inside longer words (介護 finds 介護福祉士)",
+    )
+    fields: list[Field_] = Field(
+        default_factory=list,
+        max_length=3,
+        description="where the keywords are looked for: title, duties, company (default: those "
+        "and the occupation, places, stations, licences)",
     )
     prefecture: list[str] = Field(default_factory=list, max_length=3, description="up to 3")
     occupation: list[str] = Field(
@@ -56,11 +74,25 @@ class SearchConditions(BaseModel):
     )
     wage_unit: WageUnit | None = Field(default=None, description="default monthly with wage_min")
     new_within_days: int | None = Field(default=None, ge=1, le=90)
+    municipality: list[str] = Field(
+        default_factory=list, max_length=5, description="市区町村 names, e.g. 新宿区 (up to 5)"
+    )
+    job_number: list[str] = Field(
+        default_factory=list, max_length=5, description="求人番号 (up to 5), e.g. 13010-00000001"
+    )
     remote: bool = False
     accepts_direct_application: bool = False
     no_experience_required: bool = False
 
-    @field_validator("prefecture", "occupation", "employment_type", mode="before")
+    @field_validator(
+        "prefecture",
+        "occupation",
+        "employment_type",
+        "fields",
+        "municipality",
+        "job_number",
+        mode="before",
+    )
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)
@@ -71,6 +103,30 @@ class SearchConditions(BaseModel):
         for code in value:
             if not re.match(PREFECTURE, code):
                 raise ValueError("都道府県コードは 01〜47 で指定してください。")
+        return value
+
+    @field_validator("q")
+    @classmethod
+    def _words(cls, value: str | None) -> str | None:
+        try:
+            parse_query(value)
+        except TooManyWords as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("municipality")
+    @classmethod
+    def _municipalities(cls, value: list[str]) -> list[str]:
+        if any(len(m) > 40 for m in value):
+            raise ValueError("市区町村名は 40 文字までで指定してください。")
+        return value
+
+    @field_validator("job_number")
+    @classmethod
+    def _job_numbers(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if not re.match(JOB_NUMBER, number):
+                raise ValueError("求人番号は 13010-00000001 の形で指定してください。")
         return value
 
     @field_validator("occupation")
@@ -100,55 +156,6 @@ class SearchConditions(BaseModel):
             codes.extend(occupations().expand(code))
         return sorted(set(codes))
 
-    def to_filter(self, now: datetime) -> Doc:
-        """The MongoDB filter of the open postings these conditions select (bigram level)."""
-        f: Doc = {"status": "open", "expires_at": {"$gt": now}}
-        kw = self.keywords
-        terms: Doc = {}
-        if kw.include:
-            terms["$all"] = kw.required_keys()
-        if kw.excluded_keys():
-            terms["$nin"] = kw.excluded_keys()
-        if terms:
-            f["terms"] = terms
-        if self.prefecture:
-            f["prefectures"] = {"$in": self.prefecture}
-        if self.occupation:
-            f["occupation_code"] = {"$in": self.occupation_codes()}
-        if self.employment_type:
-            f["employment_type"] = {"$in": list(self.employment_type)}
-        if self.unit:
-            f["wage_unit"] = self.unit
-        if self.wage_min is not None:
-            f["wage_top"] = {"$gte": self.wage_min}
-        if self.new_within_days:
-            f["published_at"] = {"$gte": now - timedelta(days=self.new_within_days)}
-        if self.remote:
-            f["is_remote"] = True
-        if self.accepts_direct_application:
-            f["accepts_direct_application"] = True
-        if self.no_experience_required:
-            f["experience_required"] = False
-        return f
-
-    def matches(self, doc: Doc, now: datetime) -> bool:
-        """The same selection, checked on one stored posting, keywords exactly."""
-        checks = (
-            doc["status"] == "open" and doc["expires_at"] > now,
-            self.keywords.matches(doc["text"]),
-            not self.prefecture or bool(set(self.prefecture) & set(doc["prefectures"])),
-            not self.occupation or doc["occupation_code"] in self.occupation_codes(),
-            not self.employment_type or doc["employment_type"] in self.employment_type,
-            not self.unit or doc["wage_unit"] == self.unit,
-            self.wage_min is None or doc["wage_top"] >= self.wage_min,
-            not self.new_within_days
-            or doc["published_at"] >= now - timedelta(days=self.new_within_days),
-            not self.remote or doc["is_remote"],
-            not self.accepts_direct_application or doc["accepts_direct_application"],
-            not self.no_experience_required or not doc["experience_required"],
-        )
-        return all(checks)
-
     def stored(self) -> Doc:
         return self.model_dump(mode="json", exclude_defaults=True)
 
@@ -167,15 +174,27 @@ class SearchQuery(SearchConditions):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    sort: Sort = "new"
+    sort: Sort | None = Field(
+        default=None,
+        description="relevance (the default with keywords: best matches first, title matches "
+        "weigh more, newer postings slightly ahead), new (the default without keywords: newest "
+        "first), wage (highest monthly equivalent first), deadline (validity ending soonest "
+        "first)",
+    )
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, description="next_cursor of the previous page")
+
+    @property
+    def order(self) -> Sort:
+        if self.sort is not None:
+            return self.sort
+        return "relevance" if not self.keywords.empty else "new"
 
     def conditions(self) -> SearchConditions:
         return SearchConditions.model_validate(self.model_dump(exclude={"sort", "limit", "cursor"}))
 
 
-# --- keyset cursors ----------------------------------------------------------------------------
+# --- keyset cursors of MongoDB lists (an employer's postings, recommendations) ------------------
 
 # the field each order is keyed on (with ``_id`` as the tie-breaker), all descending
 SORT_FIELDS = {"new": "published_at", "wage": "wage_rank", "sent": "created_at"}

@@ -1,5 +1,6 @@
-"""The stored shape of a posting and what is derived from it: the search fields (filters, sort
-keys, keyword terms), the event snapshot and the HTTP views. Pure functions, no I/O."""
+"""The stored shape of a posting and what is derived from it: the condition fields (read by
+recommendations; the search index has its own document, ``search_index.document``), the event
+snapshot and the HTTP views. Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from contracts.jobs import PostingSnapshot, WorkPlace
 from services.jobs.domain import effective_status, expires_at, wage_rank, wage_top
 from services.jobs.reference import occupations, prefecture_name
-from services.jobs.text import document_terms
 
 Doc = dict[str, Any]
 
@@ -22,7 +22,7 @@ EMPLOYMENT_LABELS = {
 }
 REMOTE_LABELS = {"none": "", "partial": "一部テレワーク", "full": "フルリモート テレワーク"}
 
-# what a list item needs; everything else (terms, text, history, outbox) stays in the database
+# what a list item needs; everything else (history, outbox) stays in the database
 SUMMARY_PROJECTION = {
     "job_number": 1,
     "status": 1,
@@ -56,19 +56,8 @@ def places(body: Doc) -> list[WorkPlace]:
 
 
 def search_fields(body: Doc, *, employer_name: str) -> Doc:
-    """The top-level fields search filters, sorts and matches keywords on."""
-    occ = occupations()
+    """The top-level condition fields of a posting (places, occupation, wage keys)."""
     where = places(body)
-    terms, text = document_terms(
-        body["title"],
-        body["description"],
-        occ.name(body["occupation_code"]),
-        employer_name,
-        EMPLOYMENT_LABELS[body["employment_type"]],
-        REMOTE_LABELS[body["remote"]],
-        *(f"{p.prefecture_name} {p.municipality} {p.nearest_station or ''}" for p in where),
-        *body.get("licenses_required", []),
-    )
     return {
         "prefectures": sorted({p.prefecture for p in where}),
         "occupation_code": body["occupation_code"],
@@ -79,8 +68,6 @@ def search_fields(body: Doc, *, employer_name: str) -> Doc:
         "is_remote": body["remote"] != "none",
         "experience_required": body["experience_required"],
         "accepts_direct_application": body["accepts_direct_application"],
-        "terms": terms,
-        "text": text,
     }
 
 

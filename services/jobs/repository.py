@@ -42,17 +42,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("wage_unit", ASC), ("wage_top", DESC), ("published_at", DESC)], name="wage_unit_top"
         ),
-        # keywords: unigrams and bigrams, multikey
-        IndexModel([("terms", ASC), ("published_at", DESC)], name="terms"),
         IndexModel([("prefectures", ASC), ("published_at", DESC)], name="prefectures"),
         IndexModel([("occupation_code", ASC), ("published_at", DESC)], name="occupation"),
         IndexModel([("employer_id", ASC), ("published_at", DESC)], name="employer"),
         # the expiry loop
         IndexModel([("status", ASC), ("expires_at", ASC)], name="expiry"),
-    ],
-    # saved-search matching: the saved searches naming a posting's prefectures (or none), multikey
-    "seeker_lists": [
-        IndexModel([("saved_searches.route_prefectures", ASC)], name="saved_search_prefectures")
+        # the search index catching up on the writes it missed while the engine was away
+        IndexModel([("updated_at", ASC)], name="updated"),
     ],
     # a day's match document only keeps that day's announcement to one; then it has no use
     "saved_search_matches": [

@@ -8,6 +8,7 @@ never both take the last place.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Literal
 
@@ -52,19 +53,25 @@ class ListsRepository:
         )
         return result.modified_count == 1
 
-    async def saved_search_candidates(self, prefectures: list[str]) -> list[Doc]:
-        """Saved searches that could match a posting in these prefectures (the rest is checked
-        in Python): those naming one of them, and those without a prefecture condition."""
-        routes = {*prefectures, "*"}
-        cursor = self.lists.find(
-            {"saved_searches.route_prefectures": {"$in": sorted(routes)}}, {"saved_searches": 1}
+    async def saved_searches_of(self, seeker_ids: list[str]) -> dict[str, list[Doc]]:
+        """The saved searches of these seekers, by seeker (matches are checked against them)."""
+        if not seeker_ids:
+            return {}
+        cursor = self.lists.find({"_id": {"$in": sorted(set(seeker_ids))}}, {"saved_searches": 1})
+        return {d["_id"]: d.get("saved_searches") or [] for d in await cursor.to_list(None)}
+
+    async def all_saved_searches(self) -> AsyncIterator[tuple[str, Doc]]:
+        """Every saved search with its seeker (a rebuild of the percolator index): the _id
+        index, in batches."""
+        cursor = (
+            self.lists.find({"saved_searches.0": {"$exists": True}}, {"saved_searches": 1})
+            .sort([("_id", 1)])
+            .hint([("_id", 1)])
+            .batch_size(500)
         )
-        return [
-            {**saved, "seeker_id": doc["_id"]}
-            for doc in await cursor.to_list(None)
-            for saved in doc["saved_searches"]
-            if routes.intersection(saved["route_prefectures"])
-        ]
+        async for doc in cursor:
+            for saved in doc["saved_searches"]:
+                yield doc["_id"], saved
 
     # --- favourites and dismissals (the seeker's lists document) ---------------------------------
 

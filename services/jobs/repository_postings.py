@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
-
-from pymongo.errors import ExecutionTimeout
 
 from contracts import Envelope
 from servicekit import outbox
@@ -14,7 +11,10 @@ from services.jobs.domain import HISTORY_LIMIT
 from services.jobs.repository import Doc, Store
 
 # the posting without its bulky parts, for reads that do not need them
-NO_BULK = {"terms": 0, "text": 0, "history": 0, "outbox": 0}
+NO_BULK = {"history": 0, "outbox": 0}
+# whole-collection reads (index rebuilds) walk the _id index in batches
+BY_ID = [("_id", 1)]
+READ_BATCH = 1000
 
 
 class PostingsRepository:
@@ -81,23 +81,32 @@ class PostingsRepository:
         )
         return await cursor.to_list(None)
 
+    async def all_open(self) -> AsyncIterator[Doc]:
+        """Every open posting (a rebuild of the search index): the _id index, in batches."""
+        cursor = (
+            self.postings.find({"status": "open"}, NO_BULK)
+            .sort(BY_ID)
+            .hint(BY_ID)
+            .batch_size(READ_BATCH)
+        )
+        async for doc in cursor:
+            yield doc
+
+    async def count_open(self) -> int:
+        return await self.postings.count_documents({"status": "open"})
+
+    async def updated_since(self, since: datetime) -> AsyncIterator[Doc]:
+        """Postings written since ``since`` (what the search index may have missed)."""
+        cursor = (
+            self.postings.find({"updated_at": {"$gte": since}}, NO_BULK)
+            .sort([("updated_at", 1)])
+            .batch_size(READ_BATCH)
+        )
+        async for doc in cursor:
+            yield doc
+
     async def find(
         self, query: Doc, *, sort: list[tuple[str, int]], limit: int, projection: Doc
     ) -> list[Doc]:
         cursor = self.postings.find(query, projection).sort(sort).limit(limit)
         return await cursor.to_list(None)
-
-    async def count(
-        self, query: Doc, *, limit: int | None = None, max_ms: int | None = None
-    ) -> int | None:
-        """The number of matching postings (at most ``limit``); None when it took longer than
-        ``max_ms``."""
-        options: dict[str, Any] = {}
-        if limit:
-            options["limit"] = limit
-        if max_ms:
-            options["maxTimeMS"] = max_ms
-        try:
-            return await self.postings.count_documents(query, **options)
-        except ExecutionTimeout:
-            return None

@@ -29,6 +29,7 @@ from services.jobs.repository_lists import ListsRepository
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.repository_projections import ProjectionsRepository
 from services.jobs.schemas_me import SavedSearchCreate
+from services.jobs.service_indexing import IndexingService
 
 log = structlog.get_logger()
 
@@ -68,8 +69,10 @@ class ListsService:
         lists: ListsRepository,
         postings: PostingsRepository,
         projections: ProjectionsRepository,
+        indexing: IndexingService,
         clock: Clock,
     ) -> None:
+        self.indexing = indexing
         self.lists = lists
         self.postings = postings
         self.projections = projections
@@ -97,11 +100,10 @@ class ListsService:
             "conditions": body.conditions.stored(),
             "notify": body.notify,
             "created_at": self.clock.now(),
-            # which new postings need a closer look: those in one of these prefectures
-            "route_prefectures": body.conditions.prefecture or ["*"],
         }
         if not await self.lists.add_saved_search(sid, doc, SAVED_SEARCH_LIMIT):
             raise SavedSearchLimit()
+        await self.indexing.saved_search_saved(doc, sid)
         log.info("jobs.saved_search.created", saved_search_id=doc["saved_search_id"])
         return saved_search_view(doc)
 
@@ -109,6 +111,7 @@ class ListsService:
         sid = await self._active_seeker(principal)
         if not await self.lists.delete_saved_search(sid, saved_search_id):
             raise SavedSearchNotFound()
+        await self.indexing.saved_search_deleted(saved_search_id)
 
     # --- favourites ----------------------------------------------------------------------------
 

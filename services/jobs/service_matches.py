@@ -1,6 +1,8 @@
-"""Saved-search matches: when a posting is published, find the saved searches it matches and
-record it on each one's document of the day; the first match of a day announces it
-(jobs.saved_search.matched.v1), later ones that day are only added to the document."""
+"""Saved-search matches: when a posting is published, the search engine finds the saved searches
+it matches (each saved search is a stored percolator query; the posting is percolated once) and
+it is recorded on each one's document of the day; the first match of a day announces it
+(jobs.saved_search.matched.v1), later ones that day are only added to the document. MongoDB has
+the last word: a saved search deleted (or silenced) there is not announced."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from contracts.jobs import MatchedJob, SavedSearchMatched
 from servicekit import outbox
 from servicekit.clock import Clock
 from servicekit.outbox import OutboxRelay
+from services.jobs import search_index
 from services.jobs.criteria import SearchConditions
 from services.jobs.domain import effective_status, today_jst
 from services.jobs.repository_lists import ListsRepository
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.repository_recommendations import RecommendationsRepository
+from services.jobs.repository_search import SearchEngine
 
 log = structlog.get_logger()
 
@@ -26,12 +30,14 @@ class MatchService:
         postings: PostingsRepository,
         lists: ListsRepository,
         recommendations: RecommendationsRepository,
+        engine: SearchEngine,
         clock: Clock,
         relay: OutboxRelay,
     ) -> None:
         self.postings = postings
         self.lists = lists
         self.repo = recommendations
+        self.engine = engine
         self.clock = clock
         self.relay = relay
 
@@ -49,10 +55,20 @@ class MatchService:
             title=doc["body"]["title"],
             employer_name=doc["employer_name"],
         )
-        for saved in await self.lists.saved_search_candidates(doc["prefectures"]):
-            conditions = SearchConditions.model_validate(saved["conditions"])
-            if not saved.get("notify", True) or not conditions.matches(doc, now):
+        hits = await self.engine.matching_saved_searches(search_index.document(doc))
+        stored = await self.lists.saved_searches_of([h["seeker_id"] for h in hits])
+        for hit in hits:
+            saved = next(
+                (
+                    {**s, "seeker_id": hit["seeker_id"]}
+                    for s in stored.get(hit["seeker_id"], [])
+                    if s["saved_search_id"] == hit["saved_search_id"]
+                ),
+                None,
+            )
+            if saved is None or not saved.get("notify", True):
                 continue
+            conditions = SearchConditions.model_validate(saved["conditions"])
             match_id = f"{saved['saved_search_id']}:{day.isoformat()}"
             event = SavedSearchMatched(
                 saved_search_id=saved["saved_search_id"],

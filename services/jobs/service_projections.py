@@ -17,14 +17,23 @@ from contracts.identity import (
 )
 from services.jobs.repository_lists import ListsRepository
 from services.jobs.repository_projections import ProjectionsRepository
+from services.jobs.repository_search import EngineUnavailable
+from services.jobs.service_indexing import IndexingService
 
 log = structlog.get_logger()
 
 
 class ProjectionService:
-    def __init__(self, *, projections: ProjectionsRepository, lists: ListsRepository) -> None:
+    def __init__(
+        self,
+        *,
+        projections: ProjectionsRepository,
+        lists: ListsRepository,
+        indexing: IndexingService,
+    ) -> None:
         self.repo = projections
         self.lists = lists
+        self.indexing = indexing
 
     # --- employers -----------------------------------------------------------------------------
 
@@ -90,4 +99,8 @@ class ProjectionService:
     async def _clear(self, seeker_id: str) -> None:
         """A cancelled registration keeps no saved searches or favourites (idempotent)."""
         await self.lists.clear(seeker_id)
+        try:  # their stored queries too; matches are checked against MongoDB anyway
+            await self.indexing.seeker_cleared(seeker_id)
+        except EngineUnavailable as exc:
+            log.warning("jobs.search.saved_searches_left", seeker_id=seeker_id, error=str(exc))
         log.info("jobs.seeker.lists_cleared", seeker_id=seeker_id)

@@ -1,117 +1,121 @@
-"""Posting search (GET /api/v1/jobs): the conditions become one MongoDB query on indexed fields;
-keywords of three or more characters, and exclusions, are verified exactly in Python on the
-candidates; pages are keyset pages in a stable order. See SEARCH.md."""
+"""Posting search (GET /api/v1/jobs) on the search engine: one request per page (hits, exact
+count up to 10,000, facets, highlights). The first page reads the live index; a later page reads
+a point in time opened for the walk (the cursor carries it), so paging is stable while postings
+change. See SEARCH.md."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
 from servicekit.clock import Clock
-from services.jobs import documents
-from services.jobs.criteria import (
-    SORT_KEYS,
-    SearchQuery,
-    decode_cursor,
-    encode_cursor,
-    keyset_after,
-)
-from services.jobs.repository import Doc
-from services.jobs.repository_postings import PostingsRepository
-from services.jobs.settings import JobsSettings
+from servicekit.cursors import InvalidCursor
+from servicekit.errors import DomainError
+from services.jobs import search_query
+from services.jobs.criteria import SearchQuery
+from services.jobs.repository_search import EngineRefused, EngineUnavailable, PitGone, SearchEngine
+from services.jobs.search_query import SearchCursor
 
 log = structlog.get_logger()
 
+Doc = dict[str, Any]
+RETRY_AFTER_SECONDS = 10
 
-@dataclass
-class Scan:
-    """One page's walk over the candidates in sort order."""
 
-    items: list[Doc] = field(default_factory=list)
-    scanned: int = 0
-    passed: int = 0
-    exhausted: bool = False
-    next_cursor: str | None = None
+class SearchUnavailable(DomainError):
+    status, code = 503, "search_unavailable"
+    ja = "ただいま求人検索を利用できません。しばらくしてから再度お試しください。"
+    en = "Job search is temporarily unavailable. Please try again shortly."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+class CursorExpired(DomainError):
+    status, code = 410, "cursor_expired"
+    ja = "検索結果の有効期限が切れました。最初のページから検索し直してください。"
+    en = "These search results have expired. Search again from the first page."
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 class SearchService:
-    def __init__(
-        self, *, postings: PostingsRepository, settings: JobsSettings, clock: Clock
-    ) -> None:
-        self.postings = postings
-        self.settings = settings
+    def __init__(self, *, engine: SearchEngine, clock: Clock) -> None:
+        self.engine = engine
         self.clock = clock
 
     async def search(self, query: SearchQuery) -> Doc:
+        order = query.order
         now = self.clock.now()
-        base = query.to_filter(now)
-        check = query.keywords.needs_check
-        scan = await self._scan(query, base, check)
-        result: Doc = {
-            "items": [documents.summary(d, now) for d in scan.items],
-            "next_cursor": scan.next_cursor,
+        position = search_query.decode_cursor(order, query.cursor) if query.cursor else None
+        origin = datetime.fromtimestamp(position.o / 1000, UTC) if position else now
+        body = search_query.page_request(
+            query, now=now, origin=origin, after=position.a if position else None
+        )
+        try:
+            pit = None
+            if position is None:
+                # the first page, with the counts of the facets whose condition is set
+                result, *counts = await self.engine.search_many(
+                    [body, *search_query.facet_requests(query, now=now)]
+                )
+                aggregations = result.setdefault("aggregations", {})
+                for count in counts:
+                    aggregations.update(count["aggregations"])
+            else:
+                # the second page opens the walk's point in time; later ones keep it alive
+                pit = position.p or await self.engine.open_pit()
+                body["pit"] = {"id": pit, "keep_alive": self.engine.settings.search_pit_keep_alive}
+                result = await self.engine.search_pit(body)
+        except PitGone:
+            raise CursorExpired() from None
+        except EngineRefused as exc:
+            if position is not None:  # what the engine refuses is the cursor's
+                if position.p and exc.status == 404:
+                    raise CursorExpired() from None
+                log.info("jobs.search.cursor_refused", status=exc.status, error=exc.body[:300])
+                raise InvalidCursor() from None
+            log.error("jobs.search.refused", status=exc.status, error=exc.body[:500])
+            raise SearchUnavailable() from exc
+        except EngineUnavailable as exc:
+            log.warning("jobs.search.unavailable", error=str(exc)[:300])
+            raise SearchUnavailable() from exc
+        return self._page(query, result, origin, pit=result.get("pit_id") or pit)
+
+    def _page(self, query: SearchQuery, result: Doc, origin: datetime, *, pit: str | None) -> Doc:
+        hits = result["hits"]["hits"]
+        page = hits[: query.limit]
+        items = []
+        for hit in page:
+            marks = hit.get("highlight") or {}
+            item = dict(hit["_source"]["summary"])
+            item["highlight"] = {
+                "title": (marks.get("title") or [None])[0],
+                "duties": (marks.get("duties") or [None])[0],
+            }
+            items.append(item)
+        next_cursor = None
+        if len(hits) > query.limit and page:
+            next_cursor = search_query.encode_cursor(
+                SearchCursor(s=query.order, o=_ms(origin), a=page[-1]["sort"], p=pit)
+            )
+        out: Doc = {
+            "items": items,
+            "next_cursor": next_cursor,
             "total": None,
             "total_estimated": False,
+            "facets": None,
         }
-        if query.cursor is None:  # the total comes with the first page
-            result["total"], result["total_estimated"] = await self._total(base, query, scan)
-        return result
+        if query.cursor is None:
+            total = result["hits"]["total"]
+            out["total"] = int(total["value"])
+            out["total_estimated"] = total["relation"] != "eq"
+            out["facets"] = search_query.facets(result["aggregations"])
+        return out
 
-    async def _scan(self, query: SearchQuery, base: Doc, check: bool) -> Scan:
-        sort, limit = query.sort, query.limit
-        projection = {**documents.SUMMARY_PROJECTION, **({"text": 1} if check else {})}
-        batch = limit + 1 if not check else max(3 * limit, 60)
-        position = decode_cursor(sort, query.cursor) if query.cursor else None
-        kw = query.keywords
-        scan = Scan()
-        last: Doc | None = None
-        while True:
-            q = base if position is None else {"$and": [base, position]}
-            docs = await self.postings.find(
-                q, sort=SORT_KEYS[sort], limit=batch, projection=projection
-            )
-            for doc in docs:
-                scan.scanned += 1
-                last = doc
-                if not check or kw.matches(doc["text"]):
-                    scan.passed += 1
-                    scan.items.append(doc)
-                if len(scan.items) > limit:
-                    scan.items = scan.items[:limit]
-                    scan.next_cursor = encode_cursor(sort, scan.items[-1])
-                    return scan
-            if len(docs) < batch:
-                scan.exhausted = True
-                return scan
-            assert last is not None
-            if scan.scanned >= self.settings.search_scan_cap:
-                # a short page: the next one goes on after the last candidate looked at
-                scan.next_cursor = encode_cursor(sort, last)
-                log.info("jobs.search.scan_capped", scanned=scan.scanned, found=len(scan.items))
-                return scan
-            position = keyset_after(sort, last)
 
-    async def _total(self, base: Doc, query: SearchQuery, scan: Scan) -> tuple[int, bool]:
-        """Exact when small; when large an estimate (or, past the time budget, a lower bound)."""
-        keywords = query.keywords
-        check = keywords.needs_check
-        if scan.exhausted:
-            return len(scan.items), False
-        cap = self.settings.count_exact_cap
-        candidates = await self.postings.count(base, limit=cap + 1)
-        assert candidates is not None
-        if candidates > cap:
-            full = await self.postings.count(base, max_ms=self.settings.count_budget_ms)
-            if full is None:
-                return cap, True  # at least this many
-            candidates = full
-        if not check:
-            return candidates, False
-        if candidates <= self.settings.count_verify_cap:
-            texts = await self.postings.find(
-                base, sort=[("_id", 1)], limit=candidates, projection={"text": 1}
-            )
-            return sum(1 for d in texts if keywords.matches(d["text"])), False
-        ratio = scan.passed / scan.scanned if scan.scanned else 1.0
-        return round(candidates * ratio), True
+__all__ = ["CursorExpired", "InvalidCursor", "SearchService", "SearchUnavailable"]

@@ -1,8 +1,10 @@
-"""One jobs service for the jobs tests: a real MongoDB-compatible server and RabbitMQ, a database
-and broker namespace of this test run, tokens signed by the test, a clock the tests can move."""
+"""One jobs service for the jobs tests: a real MongoDB-compatible server, RabbitMQ and OpenSearch,
+a database, broker namespace and indices of this test run, tokens signed by the test, a clock the
+tests can move."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,8 +17,23 @@ from fastapi import FastAPI
 from services.jobs.app import create_app
 from services.jobs.deps import JobsServices
 from services.jobs.settings import JobsSettings
-from tests.conftest import eventually, running
+from tests.conftest import RUN_ID, _answers, eventually, running
 from tests.jobs.support import OFFICE, Identity, Spy, Tokens
+
+OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
+
+
+@pytest.fixture(scope="session")
+async def opensearch(infra: None) -> AsyncIterator[str]:
+    """The search engine (fails, not skips, when it does not answer); this run's indices are
+    deleted at the end."""
+    if not _answers(OPENSEARCH_URL, 9200):
+        pytest.fail(f"OpenSearch not answering at {OPENSEARCH_URL}: run `make infra`")
+    yield OPENSEARCH_URL
+    if os.environ.get("HATARAKU_KEEP_TEST_DATA"):
+        return
+    async with httpx.AsyncClient(base_url=OPENSEARCH_URL, timeout=30) as client:
+        await client.delete(f"/t{RUN_ID}*", params={"expand_wildcards": "all"})
 
 
 class SteppingClock:
@@ -67,8 +84,8 @@ class JobsEnv:
 
 
 @pytest.fixture(scope="session")
-async def jobs(make_settings: Any) -> AsyncIterator[JobsEnv]:
-    settings = make_settings(JobsSettings, expiry_interval_seconds=3600)
+async def jobs(make_settings: Any, opensearch: str) -> AsyncIterator[JobsEnv]:
+    settings = make_settings(JobsSettings, expiry_interval_seconds=3600, opensearch_url=opensearch)
     tokens = Tokens(settings)
     clock = SteppingClock(datetime.now(UTC))
     app = create_app(settings, clock=clock, verifier=tokens.verifier())

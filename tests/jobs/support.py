@@ -139,3 +139,20 @@ class Spy(SharedSpy):
     """The spy on what this service publishes."""
 
     pattern: str = "jobs.#"
+
+
+async def searchable(
+    client: httpx.AsyncClient, count: int, timeout: float = 10.0, **params: Any
+) -> list[str]:
+    """Wait until a search finds ``count`` postings (the index follows the writes within about a
+    second); their ids."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        resp = await client.get("/api/v1/jobs", params={"limit": 100, **params})
+        assert resp.status_code == 200, resp.text
+        found = [i["job_id"] for i in resp.json()["items"]]
+        if len(found) == count:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"search found {len(found)} postings, not {count}: {params}")
+        await asyncio.sleep(0.05)

@@ -108,12 +108,32 @@ async def test_crafted_cursors_are_refused_by_every_jobs_list(jobs) -> None:
 @pytest.mark.integration
 async def test_the_largest_wage_a_cursor_may_carry_still_pages(jobs) -> None:
     """At the edge of int64 the cursor is valid and the database answers (no overflow)."""
-    edge = b64({"s": "wage", "v": 2**63 - 1, "i": "f" * 32})
+    edge = b64({"s": "wage", "o": 0, "a": [2**63 - 1, 2**63 - 1, "f" * 32]})
     resp = await jobs.client.get("/api/v1/jobs", params={"sort": "wage", "cursor": edge})
     assert resp.status_code == 200, resp.text
-    old = b64({"s": "new", "v": "0001-01-01T00:00:00+00:00", "i": "0"})
+    old = b64({"s": "new", "o": 0, "a": [-62135596800000, "0"]})  # year 1
     resp = await jobs.client.get("/api/v1/jobs", params={"cursor": old})
     assert resp.status_code == 200 and resp.json()["items"] == []
+    # beyond int64, not finite, or of another order's shape: refused before the engine
+    for crafted in (
+        {"s": "wage", "o": 0, "a": [10**30, 0, "f"]},
+        {"s": "wage", "o": 0, "a": [1, 2]},
+        {"s": "wage", "o": 0, "a": [1, 2, 3]},
+        {"s": "wage", "o": 0, "a": [1, 2, "f"], "p": "x" * 3000},
+        {"s": "new", "o": 0, "a": [1, "f"], "x": 1},
+    ):
+        cursor = b64(crafted)
+        resp = await jobs.client.get(
+            "/api/v1/jobs", params={"sort": crafted["s"], "cursor": cursor}
+        )
+        assert_invalid_cursor(resp, cursor)
+    # a point in time that is not the engine's
+    forged = b64({"s": "new", "o": 0, "a": [1, "f"], "p": "bm90IGEgcGl0"})
+    resp = await jobs.client.get("/api/v1/jobs", params={"cursor": forged})
+    assert resp.status_code in (400, 410) and resp.json()["code"] in (
+        "invalid_cursor",
+        "cursor_expired",
+    )
 
 
 @pytest.mark.integration

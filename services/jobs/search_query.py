@@ -1,0 +1,304 @@
+"""Search conditions as engine queries (pure functions, no I/O): the request of one result page
+(query, filters, facets, order, highlights) and the stored query of a saved search (percolator).
+
+User text only ever becomes the ``query`` of a phrase query: never query_string syntax."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from servicekit import cursors
+from servicekit.cursors import InvalidCursor
+from services.jobs.criteria import SearchConditions, SearchQuery
+from services.jobs.search_index import FIELD_CHOICES, TEXT_FIELDS, normalize_name
+from services.jobs.text import KeywordQuery
+
+Doc = dict[str, Any]
+
+TITLE_BOOST = 3
+FACETS = {
+    "prefecture": ("prefectures", 47),
+    "occupation": ("occupation_code", 100),
+    "employment_type": ("employment_type", 10),
+}
+# each order, with the job id as the tie-breaker that makes positions unique
+SORTS: dict[str, list[Doc]] = {
+    "relevance": [{"_score": "desc"}, {"published_at": "desc"}, {"job_id": "desc"}],
+    "new": [{"published_at": "desc"}, {"job_id": "desc"}],
+    "wage": [{"wage_rank": "desc"}, {"published_at": "desc"}, {"job_id": "desc"}],
+    "deadline": [{"expires_at": "asc"}, {"published_at": "desc"}, {"job_id": "desc"}],
+}
+HIGHLIGHT: Doc = {
+    "encoder": "html",  # the engine escapes the text; only its own tags are markup
+    "pre_tags": ["<mark>"],
+    "post_tags": ["</mark>"],
+    "require_field_match": True,
+    "fields": {
+        "title": {"number_of_fragments": 0},
+        "duties": {"fragment_size": 90, "number_of_fragments": 1, "no_match_size": 0},
+    },
+}
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+# --- keywords ----------------------------------------------------------------------------------
+
+
+def _targets(fields: list[str]) -> list[str]:
+    chosen = [f for f in FIELD_CHOICES if f in fields] or list(TEXT_FIELDS)
+    return [f"{f}^{TITLE_BOOST}" if f == "title" else f for f in chosen]
+
+
+def _phrase(word: str, targets: list[str], *, zero_terms: str = "all") -> Doc:
+    """Adjacent bigrams in one of the fields: the word as a substring. A word the analyzer
+    drops entirely (punctuation) is no condition when required, and excludes nothing."""
+    return {
+        "multi_match": {
+            "query": word,
+            "type": "phrase",
+            "fields": targets,
+            "zero_terms_query": zero_terms,
+        }
+    }
+
+
+def keyword_clauses(kw: KeywordQuery, fields: list[str]) -> tuple[list[Doc], list[Doc]]:
+    """(must, must_not): each group of words required (any of its words), exclusions out."""
+    targets = _targets(fields)
+    must: list[Doc] = []
+    for group in kw.groups:
+        if len(group) == 1:
+            must.append(_phrase(group[0], targets))
+        else:
+            should = [_phrase(w, targets, zero_terms="none") for w in group]
+            must.append({"bool": {"should": should, "minimum_should_match": 1}})
+    must_not = [_phrase(w, targets, zero_terms="none") for w in kw.exclude]
+    return must, must_not
+
+
+def relevance_clauses(kw: KeywordQuery, fields: list[str]) -> list[Doc]:
+    """Word-level matches (kuromoji subfields, when the index has them) add to the score."""
+    words = [f"{t.split('^')[0]}.ja" for t in _targets(fields)]
+    weighted = [f"{w}^{TITLE_BOOST}" if w.startswith("title.") else w for w in words]
+    return [{"multi_match": {"query": w, "fields": weighted}} for w in kw.words]
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+
+def facet_filters(c: SearchConditions) -> dict[str, Doc]:
+    """The conditions that have a facet: applied after the facets are counted (post_filter)."""
+    out: dict[str, Doc] = {}
+    if c.prefecture:
+        out["prefecture"] = {"terms": {"prefectures": list(c.prefecture)}}
+    if c.occupation:
+        out["occupation"] = {"terms": {"occupation_code": c.occupation_codes()}}
+    if c.employment_type:
+        out["employment_type"] = {"terms": {"employment_type": list(c.employment_type)}}
+    return out
+
+
+def filters(c: SearchConditions) -> list[Doc]:
+    """The other conditions (not time-dependent: shared with saved searches)."""
+    f: list[Doc] = []
+    if c.unit:
+        f.append({"term": {"wage_unit": c.unit}})
+    if c.wage_min is not None:
+        f.append({"range": {"wage_top": {"gte": c.wage_min}}})
+    if c.remote:
+        f.append({"term": {"is_remote": True}})
+    if c.accepts_direct_application:
+        f.append({"term": {"accepts_direct_application": True}})
+    if c.no_experience_required:
+        f.append({"term": {"experience_required": False}})
+    if c.municipality:
+        f.append({"terms": {"municipalities": [normalize_name(m) for m in c.municipality]}})
+    if c.job_number:
+        f.append({"terms": {"job_number": list(c.job_number)}})
+    return f
+
+
+def open_filters(c: SearchConditions, now: datetime) -> list[Doc]:
+    """Open postings within their validity (time checked here, before the expiry loop runs)."""
+    f: list[Doc] = [
+        {"term": {"status": "open"}},
+        {"range": {"expires_at": {"gt": _iso(now)}}},
+    ]
+    if c.new_within_days:
+        since = now - timedelta(days=c.new_within_days)
+        f.append({"range": {"published_at": {"gte": _iso(since)}}})
+    return f
+
+
+def percolator_query(c: SearchConditions) -> Doc:
+    """A saved search as a stored query, matched against each new posting (which is open and
+    new by definition: the time conditions are checked before)."""
+    must, must_not = keyword_clauses(c.keywords, list(c.fields))
+    return {
+        "bool": {
+            "must": must,
+            "must_not": must_not,
+            "filter": [*filters(c), *facet_filters(c).values()],
+        }
+    }
+
+
+# --- one page ----------------------------------------------------------------------------------
+
+
+def page_request(
+    query: SearchQuery, *, now: datetime, origin: datetime, after: list[Any] | None
+) -> Doc:
+    """The search request of one page: ``limit + 1`` hits (the extra one says whether there is
+    a next page), every condition a filter. The first page also counts (exact up to 10,000) and
+    counts the facets whose own condition is not set (over the hits themselves); the others are
+    ``facet_requests``."""
+    order = query.order
+    kw = query.keywords
+    must, must_not = keyword_clauses(kw, list(query.fields))
+    faceted = facet_filters(query)
+    all_filters = [*open_filters(query, now), *filters(query), *faceted.values()]
+    scored: Doc = {"bool": {"must": must, "must_not": must_not, "filter": all_filters}}
+    if order == "relevance":
+        scored["bool"]["should"] = relevance_clauses(kw, list(query.fields))
+        scored = {
+            "function_score": {
+                "query": scored,
+                # a mild freshness lift: × 1.5 today, × 1.25 a month old, × 1 long before
+                "functions": [
+                    {"weight": 1},
+                    {
+                        "gauss": {
+                            "published_at": {
+                                "origin": _iso(origin),
+                                "scale": "30d",
+                                "offset": "1d",
+                                "decay": 0.5,
+                            }
+                        },
+                        "weight": 0.5,
+                    },
+                ],
+                "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
+    body: Doc = {
+        "size": query.limit + 1,
+        "query": scored,
+        "sort": SORTS[order],
+        "_source": ["summary"],
+        "track_total_hits": 10_000 if after is None else False,
+    }
+    if not kw.empty:
+        body["highlight"] = HIGHLIGHT
+    if after is not None:
+        body["search_after"] = after
+    elif len(faceted) < len(FACETS):
+        body["aggs"] = {
+            name: {"terms": {"field": field, "size": size}}
+            for name, (field, size) in FACETS.items()
+            if name not in faceted
+        }
+    return body
+
+
+def facet_requests(query: SearchQuery, *, now: datetime) -> list[Doc]:
+    """The counts of each facet whose condition is set, for the search without that condition:
+    one count-only request each (every condition a filter, no scores), sent with the page in
+    one multi-search. Each reads only the postings it counts — unlike a ``post_filter``, which
+    would make the page itself read every posting of the search without the facet conditions."""
+    kw = query.keywords
+    must, must_not = keyword_clauses(kw, list(query.fields))
+    base = [*must, *open_filters(query, now), *filters(query)]
+    faceted = facet_filters(query)
+    return [
+        {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {
+                "bool": {
+                    "filter": [*base, *(f for other, f in faceted.items() if other != name)],
+                    "must_not": must_not,
+                }
+            },
+            "aggs": {name: {"terms": {"field": FACETS[name][0], "size": FACETS[name][1]}}},
+        }
+        for name in faceted
+    ]
+
+
+def facets(aggregations: Doc) -> Doc:
+    """The facets out of the aggregations of the page and of ``facet_requests`` (merged)."""
+    return {
+        name: [
+            {"value": str(b["key"]), "count": int(b["doc_count"])}
+            for b in aggregations[name]["buckets"]
+        ]
+        for name in FACETS
+    }
+
+
+# --- cursors -----------------------------------------------------------------------------------
+
+# a cursor carries the engine's point-in-time id, longer than servicekit's list cursors allow
+MAX_CURSOR = 4096
+_ALPHABET = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+SortValue = int | float | str
+
+
+class SearchCursor(cursors.CursorModel):
+    """s: the order; o: the instant relevance decays from (ms, fixed for the whole walk);
+    a: the sort values of the last item; p: the point in time the later pages read."""
+
+    s: Literal["relevance", "new", "wage", "deadline"]
+    o: cursors.Int64
+    a: list[SortValue] = Field(min_length=2, max_length=4)
+    p: str | None = Field(default=None, max_length=2000, pattern=r"^[A-Za-z0-9_=+/-]+$")
+
+    @field_validator("a")
+    @classmethod
+    def _in_range(cls, values: list[SortValue]) -> list[SortValue]:
+        """What the engine's sort values can be: int64 (dates, wages), finite scores, ids."""
+        for v in values:
+            if isinstance(v, bool) or (
+                isinstance(v, int) and not cursors.INT64_MIN <= v <= cursors.INT64_MAX
+            ):
+                raise ValueError("out of range")
+            if isinstance(v, float) and not abs(v) < 1e30:
+                raise ValueError("out of range")
+            if isinstance(v, str) and not re.fullmatch(r"[\x21-\x7e]{1,100}", v):
+                raise ValueError("not an id")
+        return values
+
+
+def encode_cursor(cursor: SearchCursor) -> str:
+    return cursors.encode(cursor)
+
+
+def decode_cursor(order: str, cursor: str) -> SearchCursor:
+    """The position a search cursor names; InvalidCursor (400) for anything this service did not
+    write for this order (servicekit.cursors conventions, with room for the point in time)."""
+    if len(cursor) > MAX_CURSOR or not _ALPHABET.match(cursor):
+        raise InvalidCursor()
+    body = cursor.rstrip("=")
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        position = SearchCursor.model_validate(json.loads(raw))
+    except (ValueError, TypeError, binascii.Error, ValidationError, RecursionError):
+        raise InvalidCursor() from None
+    if position.s != order or len(position.a) != len(SORTS[order]):
+        raise InvalidCursor()
+    if not isinstance(position.a[-1], str):  # the job id, the tie-breaker
+        raise InvalidCursor()
+    return position
