@@ -1,192 +1,73 @@
 """求人検索 (anyone) and one posting (求人票).
 
 Routes:
-- ``GET /jobs``            search with every condition of the API: keywords (full- or half-width:
-                           the API normalises), prefecture, occupation (the classification from
-                           ``GET /api/v1/occupations``, kept in this process), employment types,
-                           minimum wage and its unit, new within N days, direct application, remote,
-                           no experience, order (new | wage), paging by cursor. A logged-in seeker
-                           also gets the "save these conditions" form (→ ``POST
-                           /mypage/saved-searches``, pages_seeker).
+- ``GET /jobs``            search, results first: the keywords and the three most used conditions
+                           (prefecture, occupation, employment types) on top; the others (wage and
+                           its unit, new within N days, direct application, remote, no experience,
+                           municipality, up to 5 job numbers, the fields searched) in a panel that
+                           folds away, beside the counts per prefecture / occupation / employment
+                           type (links narrowing the search); the matched words highlighted; four
+                           orders (relevance | new | wage | deadline); paging by cursor. A
+                           logged-in seeker also gets the "save these conditions" form (→ ``POST
+                           /mypage/saved-searches``, pages_seeker). Search unavailable (503): the
+                           page says so, with its form.
 - ``GET /jobs/{job_id}``   the posting; a logged-in seeker also gets the favourite button and the
                            link to the apply page (``/jobs/{job_id}/apply``, pages_seeker_apply).
 
-The conditions are read the same way from a query string and from a POSTed form
-(``read_conditions``), sent to the API (``api_params``), saved (``saved_conditions``), turned back
-into a search link (``search_url``) and described in Japanese (``describe``)."""
+The conditions (web/search_conditions.py) are read the same way from a query string and from a
+POSTed form (``read_conditions``: here with the occupation classification, asked of the API), sent
+to the API, saved, turned back into search links and described in Japanese. The answer's facets
+and highlights (absent from older answers: then none are shown) are prepared by
+web/search_results.py."""
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Annotated, Any, Protocol
-from urllib.parse import urlencode
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.auth import api
-from web.deps import SessionDep, WebDep, render, role_of, segment
+from web.deps import SessionDep, Web, WebDep, login_url, render, role_of, segment
 from web.gateway import ApiError
-from web.reference import EMPLOYMENT_TYPE_NAMES, PREFECTURE_CODES, PREFECTURES, half_width
+from web.reference import EMPLOYMENT_TYPE_NAMES
+from web.search_conditions import (
+    ENGINE_ONLY,
+    FIELD_CHOICES,
+    FLAGS,
+    NEW_WITHIN_CHOICES,
+    WAGE_UNIT_CHOICES,
+    Params,
+    api_params,
+    describe,
+    folded_count,
+    read_sort,
+    saved_conditions,
+    search_url,
+    sort_options,
+)
+from web.search_conditions import read_conditions as parse_conditions
+from web.search_conditions import read_wage as read_wage  # for pages_seeker_profile
+from web.search_results import facet_groups, present
 
 OCCUPATIONS_TTL = 3600.0
-
-WAGE_UNIT_CHOICES = [("monthly", "月給"), ("daily", "日給"), ("hourly", "時給")]
-NEW_WITHIN_CHOICES = [("1", "1日以内"), ("3", "3日以内"), ("7", "1週間以内"), ("14", "2週間以内"),
-                      ("30", "1か月以内")]  # fmt: skip
-SORT_CHOICES = [("new", "新着順"), ("wage", "賃金の高い順")]
-# the yes/no conditions: (name, label); unchecked means "either"
-FLAGS = [
-    ("accepts_direct_application", "オンライン自主応募ができる求人"),
-    ("remote", "リモートワーク可"),
-    ("no_experience_required", "未経験可（経験不問）"),
-]
-PREFECTURE_NAMES = dict(PREFECTURES)
-WAGE_UNIT_NAMES = dict(WAGE_UNIT_CHOICES)
-NEW_WITHIN_NAMES = dict(NEW_WITHIN_CHOICES)
+UNAVAILABLE_JA = (
+    "ただいま求人検索を一時的にご利用いただけません。しばらくしてからもう一度お試しください。"
+)
+SORT_UNSUPPORTED_JA = "この並び順はただいまご利用いただけません。新着順で表示しています。"
+NOT_APPLIED_JA = (
+    "市区町村・求人番号・キーワードを探す項目の指定は、ただいま検索結果に反映されていません。"
+)
 
 router = APIRouter(prefix="/jobs")
-
-
-class Params(Protocol):
-    """A query string or a POSTed form."""
-
-    def getlist(self, key: str) -> list[Any]: ...
-
-
-# --- conditions --------------------------------------------------------------------------------
-
-
-def _values(params: Params, name: str, limit: int = 200) -> list[str]:
-    out = []
-    for raw in params.getlist(name):
-        if isinstance(raw, str) and raw.strip():
-            out.append(raw.strip()[:limit])
-    return out
-
-
-def _first(params: Params, name: str, limit: int = 200) -> str:
-    values = _values(params, name, limit)
-    return values[0] if values else ""
-
-
-def read_wage(raw: str) -> int | None:
-    """ "２５００００", "250,000円", "25万" → 250000; ValueError when it is not an amount."""
-    text = re.sub(r"[\s,円¥]", "", half_width(raw))
-    if not text:
-        return None
-    man = text.endswith("万")
-    text = text.removesuffix("万")
-    if not text.isdigit():
-        raise ValueError(text)
-    amount = int(text) * (10_000 if man else 1)
-    if not 1 <= amount <= 10_000_000:
-        raise ValueError(text)
-    return amount
 
 
 async def read_conditions(
     request: Request, params: Params
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The conditions of a search form (anything the form cannot send is dropped rather than
-    refused) and the errors of what a person typed."""
-    codes = {code for code, _ in await occupation_list(request)}
-    errors: dict[str, list[str]] = {}
-    conditions: dict[str, Any] = {
-        "q": " ".join(half_width(_first(params, "q")).split()),
-        "prefecture": [p for p in _values(params, "prefecture") if p in PREFECTURE_CODES][:3],
-        "occupation": [
-            o for o in (half_width(v).upper() for v in _values(params, "occupation")) if o in codes
-        ][:3],
-        "employment_type": list(
-            dict.fromkeys(
-                t for t in _values(params, "employment_type") if t in EMPLOYMENT_TYPE_NAMES
-            )
-        ),
-        "wage_min": None,
-        "wage_min_text": _first(params, "wage_min", 20),
-        "wage_unit": "",
-        "new_within_days": "",
-    }
-    unit = _first(params, "wage_unit")
-    conditions["wage_unit"] = unit if unit in WAGE_UNIT_NAMES else ""
-    try:
-        conditions["wage_min"] = read_wage(conditions["wage_min_text"])
-    except ValueError:
-        errors["wage_min"] = ["賃金の下限は 1〜10,000,000 の数字で入力してください（例：200000）。"]
-    if conditions["wage_min"] is not None and not conditions["wage_unit"]:
-        conditions["wage_unit"] = "monthly"
-    days = half_width(_first(params, "new_within_days"))
-    conditions["new_within_days"] = days if days in NEW_WITHIN_NAMES else ""
-    for name, _ in FLAGS:
-        conditions[name] = _first(params, name) in ("1", "true", "on", "yes")
-    return conditions, errors
-
-
-def saved_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
-    """The conditions as the API takes them (search and saved searches): only those set."""
-    out: dict[str, Any] = {}
-    if conditions.get("q"):
-        out["q"] = conditions["q"]
-    for name in ("prefecture", "occupation", "employment_type"):
-        if conditions.get(name):
-            out[name] = list(conditions[name])
-    if conditions.get("wage_min") is not None:
-        out["wage_min"] = conditions["wage_min"]
-        out["wage_unit"] = conditions.get("wage_unit") or "monthly"
-    if conditions.get("new_within_days"):
-        out["new_within_days"] = int(conditions["new_within_days"])
-    for name, _ in FLAGS:
-        if conditions.get(name):
-            out[name] = True
-    return out
-
-
-def api_params(conditions: dict[str, Any]) -> dict[str, Any]:
-    """Query parameters of ``GET /api/v1/jobs`` (lists repeated, flags as "true")."""
-    return {k: ("true" if v is True else v) for k, v in saved_conditions(conditions).items()}
-
-
-def search_url(saved: dict[str, Any], **extra: str) -> str:
-    """``/jobs?…`` for conditions in the API's form (a saved search's, or ``saved_conditions``)."""
-    query: list[tuple[str, str]] = []
-    for name, value in saved.items():
-        if value is None or value is False or value == [] or value == "":
-            continue
-        if isinstance(value, list):
-            query.extend((name, str(v)) for v in value)
-        elif value is True:
-            query.append((name, "1"))
-        else:
-            query.append((name, str(value)))
-    query.extend((k, v) for k, v in extra.items() if v)
-    return "/jobs?" + urlencode(query) if query else "/jobs"
-
-
-def describe(saved: dict[str, Any], occupation_names: dict[str, str]) -> list[tuple[str, str]]:
-    """The conditions in Japanese, as (label, value) pairs."""
-    out: list[tuple[str, str]] = []
-    if saved.get("q"):
-        out.append(("キーワード", str(saved["q"])))
-    if saved.get("prefecture"):
-        names = [PREFECTURE_NAMES.get(c, c) for c in saved["prefecture"]]
-        out.append(("勤務地", "、".join(names)))
-    if saved.get("occupation"):
-        out.append(("職種", "、".join(occupation_names.get(c, c) for c in saved["occupation"])))
-    if saved.get("employment_type"):
-        names = [EMPLOYMENT_TYPE_NAMES.get(t, t) for t in saved["employment_type"]]
-        out.append(("雇用形態", "、".join(names)))
-    if saved.get("wage_min"):
-        unit = WAGE_UNIT_NAMES.get(str(saved.get("wage_unit") or "monthly"), "")
-        out.append(("賃金", f"{unit} {int(saved['wage_min']):,}円以上"))
-    if saved.get("new_within_days"):
-        days = str(saved["new_within_days"])
-        out.append(("新着", NEW_WITHIN_NAMES.get(days, f"{days}日以内")))
-    for name, label in FLAGS:
-        if saved.get(name):
-            out.append(("条件", label))
-    return out or [("条件", "指定なし（すべての求人）")]
+    """``search_conditions.read_conditions`` with the occupation codes of the classification."""
+    return parse_conditions(params, {code for code, _ in await occupation_list(request)})
 
 
 # --- the occupation classification ---------------------------------------------------------------
@@ -225,56 +106,115 @@ def occupation_groups(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
 # --- pages ---------------------------------------------------------------------------------------
 
 
+def _about_sort(exc: ApiError) -> bool:
+    """A refusal of the order alone (an API that knows only ``new`` and ``wage``)."""
+    fields = [str(e.get("field") or "") for e in exc.errors]
+    return exc.status in (400, 422) and bool(fields) and all(f.endswith("sort") for f in fields)
+
+
+async def find(
+    web: Web, conditions: dict[str, Any], order: str, cursor: str
+) -> tuple[dict[str, Any], bool]:
+    """One page of ``GET /api/v1/jobs`` and whether the order asked for was refused (then the
+    API's default order was used). Relevance is the API's own default with keywords: not sent, so
+    that an API without it still answers (newest first)."""
+    params: dict[str, Any] = api_params(conditions)
+    if order != "relevance":
+        params["sort"] = order
+    params["limit"] = web.settings.page_size
+    if cursor:
+        params["cursor"] = cursor
+    refused = False
+    try:
+        raw = await web.gateway.call("GET", "/api/v1/jobs", params=params)
+    except ApiError as exc:
+        if "sort" not in params or not _about_sort(exc):
+            raise
+        refused = True
+        params.pop("sort")
+        params.pop("cursor", None)
+        raw = await web.gateway.call("GET", "/api/v1/jobs", params=params)
+    result = dict(raw) if isinstance(raw, dict) else {}
+    items = result.get("items")
+    result["items"] = [present(i) for i in items if isinstance(i, dict)] if items else []
+    return result, refused
+
+
 @router.get("", response_class=HTMLResponse)
 async def search(
     request: Request,
     web: WebDep,
     session: SessionDep,
-    sort: Annotated[str, Query(max_length=10)] = "new",
+    sort: Annotated[str, Query(max_length=10)] = "",
     cursor: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     conditions, errors = await read_conditions(request, request.query_params)
-    order = sort if sort in dict(SORT_CHOICES) else "new"
+    order = read_sort(sort, conditions["q"])
     result: dict[str, Any] | None = None
     error: ApiError | None = None
+    sort_refused = False
     if not errors:
-        params: dict[str, Any] = {**api_params(conditions), "sort": order}
-        params["limit"] = web.settings.page_size
-        if cursor:
-            params["cursor"] = cursor
         try:
-            result = await web.gateway.call("GET", "/api/v1/jobs", params=params)
+            result, sort_refused = await find(web, conditions, order, cursor)
         except ApiError as exc:
-            if exc.status >= 500 or exc.code == "maintenance":
+            # 503 (search_unavailable: the engine is away; or the jobs service is down) is said
+            # on this page, with its form; other failures get the error page
+            if exc.code == "maintenance" or (exc.status >= 500 and exc.status != 503):
                 raise
             error = exc
-    saved = saved_conditions(conditions)
-    next_url = None
-    if result and result.get("next_cursor"):
-        next_url = search_url(saved, sort=order, cursor=result["next_cursor"])
-    seeker = session.logged_in and role_of(session) == "seeker"
+    if sort_refused:
+        order = "new"
+    query = saved_conditions(conditions)
+    # an answer of the search engine (it has "facets", null or not) applied every condition; the
+    # older API ignored those it does not know, and its saved searches refuse them
+    engine = result is not None and "facets" in result
+    ignored = {k: v for k, v in query.items() if k in ENGINE_ONLY and not engine}
+    savable = {k: v for k, v in query.items() if k not in ignored}
+    # the order in links only when it is not the default one
+    sort_param = order if order != read_sort("", conditions["q"]) else ""
+
+    def link(conditions: dict[str, Any], **extra: str) -> str:
+        return search_url(conditions, sort=sort_param, **extra)
+
+    cursor_next = str((result or {}).get("next_cursor") or "")
     occupations = await occupation_list(request)
+    seeker = session.logged_in and role_of(session) == "seeker"
+    status = 400 if errors else error.status if error else 200
     return await render(
         request,
         "jobs_search.html",
-        status=400 if errors else 200,
+        status=status,
         forms=seeker,
         conditions=conditions,
-        sort=order,
         errors=errors,
         result=result,
         error=error,
-        next_url=next_url,
-        first_url=search_url(saved, sort=order if order != "new" else ""),
+        unavailable=error is not None and error.status == 503,
+        unavailable_message=UNAVAILABLE_JA,
+        sort_notice=SORT_UNSUPPORTED_JA if sort_refused else "",
+        not_applied=NOT_APPLIED_JA if ignored and result is not None else "",
+        facets=facet_groups(
+            (result or {}).get("facets"),
+            query,
+            link=link,
+            occupation_names=dict(occupations),
+        ),
+        next_url=link(query, cursor=cursor_next) if cursor_next else None,
+        first_url=link(query),
         paged=bool(cursor),
         seeker=seeker,
-        saved=saved,
-        described=describe(saved, dict(occupations)),
+        save_login_url=login_url(link(query)),
+        saved=savable,
+        unsaved=[label for label, _ in describe(ignored, {})] if ignored else [],
+        described=describe(savable, dict(occupations)),
+        folded=folded_count(conditions),
         occupation_groups=occupation_groups(occupations),
         flags=FLAGS,
+        fields=FIELD_CHOICES,
         wage_units=WAGE_UNIT_CHOICES,
         new_within=NEW_WITHIN_CHOICES,
-        sorts=SORT_CHOICES,
+        sorts=sort_options(conditions["q"]),
+        sort_param=sort_param,
     )
 
 

@@ -159,6 +159,7 @@ async def test_a_seeker_uses_every_page_of_the_my_page(
     await page.select_option("#prefecture", "13")
     await page.select_option("#occupation", "B")  # 専門的・技術的職業 covers 10
     await page.check("#et-full_time")
+    await page.click("#more-conditions > summary")  # the other conditions fold away on phones
     await page.fill("#wage_min", "２００，０００")
     await page.check("#accepts_direct_application")
     await page.select_option("#sort", "wage")
