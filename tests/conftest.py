@@ -45,6 +45,35 @@ def _answers(url: str, default_port: int) -> bool:
         return False
 
 
+# The longest test files (minutes: whole systems, browsers, SIGKILLs) start first, so that the
+# pytest-xdist workers (`--dist loadfile`, which hands out files in collection order) do not end
+# with one of them running alone while the others are idle.
+LONGEST_FIRST = (
+    "tests/fault/",
+    "tests/web/test_seeker_pages.py",
+    "tests/web/test_employer_pages.py",
+    "tests/web/test_staff_pages.py",
+    "tests/security/test_authz_matrix.py",
+    "tests/fuzz/test_openapi.py",
+    "tests/bus/test_broker_restart.py",
+    "tests/deploy/test_tracing.py",
+    "tests/web/",
+    "tests/e2e/",
+    "tests/security/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        for n, prefix in enumerate(LONGEST_FIRST):
+            if path.startswith(prefix):
+                return n
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside each file stays as written
+
+
 @pytest.fixture(scope="session")
 def infra() -> None:
     """Fails (not skips) when the infrastructure is missing: `make test` starts it."""

@@ -64,11 +64,11 @@ def say(text: str) -> None:
 
 def infra_state() -> dict[str, bool]:
     out = {}
-    for piece in ("rabbitmq", "mongodb", "smtp"):
+    for piece in ("rabbitmq", "mongodb", "opensearch", "smtp"):
         res = subprocess.run(
             ["bash", str(INFRA / f"{piece}.sh"), "status"], capture_output=True, text=True
         )
-        out[piece] = res.stdout.strip() == "up"
+        out[piece] = res.stdout.strip().split(" ")[0] == "up"
     return out
 
 
@@ -217,6 +217,7 @@ def banner(demo: list[str]) -> None:
             if p.name != "gateway"
         ],
         "  RabbitMQ management    http://127.0.0.1:15672/ (guest/guest)",
+        "  OpenSearch             http://127.0.0.1:9200/ (the jobs search index; rebuild: python -m services.jobs.reindex)",
         f"  dev mailbox            {DATA / 'mail'}/*.eml (one file per mail)",
         "  demo postings          3,000 across the 47 prefectures: GET http://127.0.0.1:8000/api/v1/jobs?q=介護",
         *demo,

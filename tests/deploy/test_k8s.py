@@ -27,7 +27,14 @@ K8S = ROOT / "deploy/k8s"
 TREES = ["base", "overlays/local", "overlays/production"]
 BUS_LESS = {"gateway", "web"}  # no broker: no AMQP_URL in their Secrets
 UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}  # uvicorn's own variable, not a settings field
-SECRET_KEYS = {"MONGODB_URL", "AMQP_URL", "AUTH_KEY_PEPPER", "SMTP_USERNAME", "SMTP_PASSWORD"}
+SECRET_KEYS = {
+    "MONGODB_URL",
+    "AMQP_URL",
+    "OPENSEARCH_URL",
+    "AUTH_KEY_PEPPER",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+}
 # the oldest Kubernetes these manifests are meant for, and the newest the package knows
 VERSIONS = ["1.30.0", kubernetes_validate.utils.latest_version()]
 EXACT_TAG = re.compile(r"^v?\d+\.\d+\.\d+(-[a-z0-9][a-z0-9.-]*)?$")
