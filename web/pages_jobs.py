@@ -10,14 +10,15 @@ Routes:
                            orders (relevance | new | wage | deadline); paging by cursor. A
                            logged-in seeker also gets the "save these conditions" form (→ ``POST
                            /mypage/saved-searches``, pages_seeker). Search unavailable (503): the
-                           page says so, with its form.
+                           page says so, with its form; a next page left too long (410
+                           cursor_expired) says to search again from the first page.
 - ``GET /jobs/{job_id}``   the posting; a logged-in seeker also gets the favourite button and the
                            link to the apply page (``/jobs/{job_id}/apply``, pages_seeker_apply).
 
 The conditions (web/search_conditions.py) are read the same way from a query string and from a
 POSTed form (``read_conditions``: here with the occupation classification, asked of the API), sent
 to the API, saved, turned back into search links and described in Japanese. The answer's facets
-and highlights (absent from older answers: then none are shown) are prepared by
+(first page only) and highlights (either may be missing: then none are shown) are prepared by
 web/search_results.py."""
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from web.deps import SessionDep, Web, WebDep, login_url, render, role_of, segmen
 from web.gateway import ApiError
 from web.reference import EMPLOYMENT_TYPE_NAMES
 from web.search_conditions import (
-    ENGINE_ONLY,
     FIELD_CHOICES,
     FLAGS,
     NEW_WITHIN_CHOICES,
@@ -55,10 +55,7 @@ OCCUPATIONS_TTL = 3600.0
 UNAVAILABLE_JA = (
     "ただいま求人検索を一時的にご利用いただけません。しばらくしてからもう一度お試しください。"
 )
-SORT_UNSUPPORTED_JA = "この並び順はただいまご利用いただけません。新着順で表示しています。"
-NOT_APPLIED_JA = (
-    "市区町村・求人番号・キーワードを探す項目の指定は、ただいま検索結果に反映されていません。"
-)
+CURSOR_EXPIRED_JA = "検索結果の有効期限が切れました。最初のページから検索し直してください。"
 
 router = APIRouter(prefix="/jobs")
 
@@ -106,38 +103,17 @@ def occupation_groups(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
 # --- pages ---------------------------------------------------------------------------------------
 
 
-def _about_sort(exc: ApiError) -> bool:
-    """A refusal of the order alone (an API that knows only ``new`` and ``wage``)."""
-    fields = [str(e.get("field") or "") for e in exc.errors]
-    return exc.status in (400, 422) and bool(fields) and all(f.endswith("sort") for f in fields)
-
-
-async def find(
-    web: Web, conditions: dict[str, Any], order: str, cursor: str
-) -> tuple[dict[str, Any], bool]:
-    """One page of ``GET /api/v1/jobs`` and whether the order asked for was refused (then the
-    API's default order was used). Relevance is the API's own default with keywords: not sent, so
-    that an API without it still answers (newest first)."""
-    params: dict[str, Any] = api_params(conditions)
-    if order != "relevance":
-        params["sort"] = order
+async def find(web: Web, conditions: dict[str, Any], order: str, cursor: str) -> dict[str, Any]:
+    """One page of ``GET /api/v1/jobs``, its results ready for the template."""
+    params: dict[str, Any] = {**api_params(conditions), "sort": order}
     params["limit"] = web.settings.page_size
     if cursor:
         params["cursor"] = cursor
-    refused = False
-    try:
-        raw = await web.gateway.call("GET", "/api/v1/jobs", params=params)
-    except ApiError as exc:
-        if "sort" not in params or not _about_sort(exc):
-            raise
-        refused = True
-        params.pop("sort")
-        params.pop("cursor", None)
-        raw = await web.gateway.call("GET", "/api/v1/jobs", params=params)
+    raw = await web.gateway.call("GET", "/api/v1/jobs", params=params)
     result = dict(raw) if isinstance(raw, dict) else {}
     items = result.get("items")
     result["items"] = [present(i) for i in items if isinstance(i, dict)] if items else []
-    return result, refused
+    return result
 
 
 @router.get("", response_class=HTMLResponse)
@@ -152,24 +128,17 @@ async def search(
     order = read_sort(sort, conditions["q"])
     result: dict[str, Any] | None = None
     error: ApiError | None = None
-    sort_refused = False
     if not errors:
         try:
-            result, sort_refused = await find(web, conditions, order, cursor)
+            result = await find(web, conditions, order, cursor)
         except ApiError as exc:
             # 503 (search_unavailable: the engine is away; or the jobs service is down) is said
             # on this page, with its form; other failures get the error page
             if exc.code == "maintenance" or (exc.status >= 500 and exc.status != 503):
                 raise
+            # 410 cursor_expired (a page left too long): said, with a link to the first page
             error = exc
-    if sort_refused:
-        order = "new"
     query = saved_conditions(conditions)
-    # an answer of the search engine (it has "facets", null or not) applied every condition; the
-    # older API ignored those it does not know, and its saved searches refuse them
-    engine = result is not None and "facets" in result
-    ignored = {k: v for k, v in query.items() if k in ENGINE_ONLY and not engine}
-    savable = {k: v for k, v in query.items() if k not in ignored}
     # the order in links only when it is not the default one
     sort_param = order if order != read_sort("", conditions["q"]) else ""
 
@@ -191,8 +160,7 @@ async def search(
         error=error,
         unavailable=error is not None and error.status == 503,
         unavailable_message=UNAVAILABLE_JA,
-        sort_notice=SORT_UNSUPPORTED_JA if sort_refused else "",
-        not_applied=NOT_APPLIED_JA if ignored and result is not None else "",
+        expired_message=CURSOR_EXPIRED_JA,
         facets=facet_groups(
             (result or {}).get("facets"),
             query,
@@ -204,9 +172,8 @@ async def search(
         paged=bool(cursor),
         seeker=seeker,
         save_login_url=login_url(link(query)),
-        saved=savable,
-        unsaved=[label for label, _ in describe(ignored, {})] if ignored else [],
-        described=describe(savable, dict(occupations)),
+        saved=query,
+        described=describe(query, dict(occupations)),
         folded=folded_count(conditions),
         occupation_groups=occupation_groups(occupations),
         flags=FLAGS,

@@ -29,9 +29,6 @@ FIELD_CHOICES = [("title", "職種名"), ("duties", "仕事内容"), ("company",
 JOB_NUMBERS_MAX = 5
 MUNICIPALITIES_MAX = 5
 MUNICIPALITY_LENGTH = 40
-# the conditions only the search engine's API knows: the older one ignores them in a search and
-# refuses them in a saved search
-ENGINE_ONLY = ("municipality", "job_number", "fields")
 JOB_NUMBER = re.compile(r"^(\d{5})-?(\d{8})$")
 PREFECTURE_NAMES = dict(PREFECTURES)
 WAGE_UNIT_NAMES = dict(WAGE_UNIT_CHOICES)
@@ -176,7 +173,7 @@ def saved_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     for name, _ in FLAGS:
         if conditions.get(name):
             out[name] = True
-    for name in ENGINE_ONLY:
+    for name in ("municipality", "job_number", "fields"):
         if conditions.get(name):
             out[name] = list(conditions[name])
     return out

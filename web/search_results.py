@@ -7,7 +7,7 @@ the page so that each piece can be tested without a browser:
   reference data, each a link that narrows the search to that value;
 - ``present``: one result with its highlighted title and duties snippet.
 
-Every key of the newer answer (``facets``, ``highlight``) may be missing: missing is empty."""
+``facets`` (sent with the first page only) and ``highlight`` may be missing: missing is empty."""
 
 from __future__ import annotations
 

@@ -4,12 +4,12 @@
   from the reference data and linked to a narrower search; job numbers and the order read from
   what people send.
 - the page against a fake API of this file's own (web itself as in production: create_app, its
-  own sessions database, served by uvicorn): the newer answer of GET /api/v1/jobs (facets,
-  highlights, four orders), the older one (neither; only new and wage orders), and 503
-  search_unavailable — so the page is known to work before and after the search engine lands.
-  In Debian's chromium: the first result on the first screen at 390 px and 1280 px, the drawer
+  own sessions database, served by uvicorn): the answer of GET /api/v1/jobs (facets, highlights,
+  four orders), a next page (neither facets nor highlights), 410 cursor_expired and 503
+  search_unavailable. In Debian's chromium: the first result on the first screen at 390 px and 1280 px, the drawer
   and the order by keyboard alone, axe-core clean, screenshots.
-- the page against the whole running system, whichever search backend it has.
+- the page against the whole running system: counts, marks, orders, and the conditions saved
+  from it (municipality, job numbers, fields searched) kept by the API as they were searched.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from tests.system import free_port
 from tests.web.conftest import DESKTOP, WebSite
 from tests.web.helpers import (
     check_a11y,
+    login,
     new_context,
     new_employer,
+    new_seeker,
     new_staff,
     no_horizontal_scroll,
     open_my_page,
@@ -47,7 +49,7 @@ from tests.web.helpers import (
     tag,
 )
 from web.app import create_app
-from web.pages_jobs import UNAVAILABLE_JA
+from web.pages_jobs import CURSOR_EXPIRED_JA, UNAVAILABLE_JA
 from web.search_conditions import (
     api_params,
     describe,
@@ -358,8 +360,8 @@ NEWER_FACETS = {
 }
 
 
-def newer(params: Params) -> tuple[int, dict[str, Any]]:
-    """The OpenSearch backend's answer: facets, highlights, four orders."""
+def first_page(params: Params) -> tuple[int, dict[str, Any]]:
+    """The first page: facets, highlights."""
     items = [
         summary(
             1,
@@ -379,23 +381,23 @@ def newer(params: Params) -> tuple[int, dict[str, Any]]:
     }
 
 
-def older(params: Params) -> tuple[int, dict[str, Any]]:
-    """Today's MongoDB backend: no facets, no highlights, orders new and wage only."""
-    sort = dict(params).get("sort", "new")
-    if sort not in ("new", "wage"):
-        return 422, {
-            "type": "about:blank",
-            "title": "Unprocessable Entity",
-            "status": 422,
-            "code": "validation_error",
-            "detail": "入力内容をご確認ください。",
-            "errors": [{"field": "query.sort", "message": "new または wage を指定してください。"}],
-        }
+def next_page(params: Params) -> tuple[int, dict[str, Any]]:
+    """A later page: no facets (first page only), no highlight keys at all."""
     return 200, {
-        "items": [summary(1), summary(2, title="訪問介護員 2")],
+        "items": [summary(3), summary(4, title="訪問介護員 4")],
         "next_cursor": None,
-        "total": 2,
+        "total": 1290,
         "total_estimated": False,
+    }
+
+
+def expired(params: Params) -> tuple[int, dict[str, Any]]:
+    return 410, {
+        "type": "about:blank",
+        "title": "Gone",
+        "status": 410,
+        "code": "cursor_expired",
+        "detail": "Search results expired.",  # the page says it in its own words
     }
 
 
@@ -414,7 +416,7 @@ class FakeApi:
     """The public API as far as the search page needs it; GET /api/v1/jobs answers ``answer``
     and keeps what it was asked (``seen``)."""
 
-    answer: Callable[[Params], tuple[int, dict[str, Any]]] = newer
+    answer: Callable[[Params], tuple[int, dict[str, Any]]] = first_page
     seen: list[Params] = field(default_factory=list)
 
     def app(self) -> FastAPI:
@@ -507,15 +509,15 @@ async def fake(
 
 @pytest.fixture
 async def site_of(fake: FakeSite) -> AsyncIterator[Callable[..., FakeSite]]:
-    """The fake site answering searches with ``answer`` (the newer API by default)."""
+    """The fake site answering searches with ``answer`` (the first page by default)."""
 
-    def use(answer: Callable[[Params], tuple[int, dict[str, Any]]] = newer) -> FakeSite:
+    def use(answer: Callable[[Params], tuple[int, dict[str, Any]]] = first_page) -> FakeSite:
         fake.api.answer = answer
         fake.api.seen.clear()
         return fake
 
     yield use
-    fake.api.answer = newer
+    fake.api.answer = first_page
 
 
 async def get(site: FakeSite, path: str) -> httpx.Response:
@@ -525,7 +527,7 @@ async def get(site: FakeSite, path: str) -> httpx.Response:
 
 @pytest.mark.integration
 async def test_the_newer_answer_shows_counts_highlights_and_four_orders(site_of: Any) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&prefecture=13&sort=deadline")
     assert resp.status_code == 200, resp.text
     assert site.api.last() == {
@@ -576,9 +578,9 @@ async def test_the_newer_answer_shows_counts_highlights_and_four_orders(site_of:
     # an anonymous visitor is offered a login to save the conditions, back to this search
     assert "ログインしてこの条件を保存" in page
 
-    # relevance is the default with keywords: not sent (an older API answers newest first)
+    # relevance is the default with keywords
     resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7")
-    assert "sort" not in site.api.last()
+    assert site.api.last()["sort"] == ["relevance"]
     assert '<option value="" selected>関連度順</option>' in resp.text
     # without keywords: newest first, and no relevance to choose; the default order is sent as
     # "" by the form, so that typing keywords there orders by relevance
@@ -587,12 +589,12 @@ async def test_the_newer_answer_shows_counts_highlights_and_four_orders(site_of:
     assert "関連度順" not in resp.text
     assert '<option value="" selected>新着順</option>' in resp.text
     await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&sort=")
-    assert "sort" not in site.api.last()
+    assert site.api.last()["sort"] == ["relevance"]
 
 
 @pytest.mark.integration
 async def test_the_folded_conditions_are_sent_and_shown_again(site_of: Any) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     query = (
         "/jobs?q=%E4%BB%8B%E8%AD%B7&wage_min=%EF%BC%92%EF%BC%90%E4%B8%87&new_within_days=7"
         "&remote=1&municipality=%E6%96%B0%E5%AE%BF%E5%8C%BA&job_number=13010-12345678"
@@ -618,8 +620,6 @@ async def test_the_folded_conditions_are_sent_and_shown_again(site_of: Any) -> N
     assert re.search(r'id="fields-title" [^>]* checked>', page)
     assert re.search(r'id="fields-company" [^>]* checked>', page)
     assert not re.search(r'id="fields-duties" [^>]* checked>', page)
-    # the newer API applies them: no note that they are ignored
-    assert 'id="not-applied"' not in page
 
     # a wrong job number: said at the field, the drawer open, nothing asked of the API
     asked = len(site.api.seen)
@@ -632,23 +632,36 @@ async def test_the_folded_conditions_are_sent_and_shown_again(site_of: Any) -> N
 
 
 @pytest.mark.integration
-async def test_the_older_answer_renders_without_counts_or_highlights(site_of: Any) -> None:
-    site = site_of(older)
-    resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&municipality=%E6%96%B0%E5%AE%BF%E5%8C%BA")
+async def test_a_next_page_renders_without_counts_or_highlights(site_of: Any) -> None:
+    site = site_of(next_page)
+    resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&sort=wage&cursor=c2")
     assert resp.status_code == 200, resp.text
+    assert site.api.last()["cursor"] == ["c2"] and site.api.last()["sort"] == ["wage"]
     page = resp.text
-    assert '<span class="count" id="result-count">2件</span>' in page
-    assert '<a href="/jobs/00000000000000000000000000000001">介護スタッフ（日勤）1</a>' in page
+    assert '<span class="count" id="result-count">1,290件</span>' in page
+    assert '<a href="/jobs/00000000000000000000000000000003">介護スタッフ（日勤）3</a>' in page
+    assert '<a href="/jobs/00000000000000000000000000000004">訪問介護員 4</a>' in page
     assert "<mark>" not in page and "件数で絞り込む" not in page
-    # a condition the older API does not know is said to be ignored
-    assert 'id="not-applied"' in page
+    assert 'rel="next"' not in page
+    assert '<a class="button secondary" href="/jobs?q=%E4%BB%8B%E8%AD%B7&amp;sort=wage">' in page
 
-    # an order it does not know: asked once, then without it (newest first), and said so
-    resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&sort=deadline")
-    assert resp.status_code == 200, resp.text
-    assert [dict(p).get("sort") for p in site.api.seen[-2:]] == ["deadline", None]
-    assert "この並び順はただいまご利用いただけません。新着順で表示しています。" in resp.text
-    assert '<option value="new" selected>新着順</option>' in resp.text
+
+@pytest.mark.integration
+async def test_an_expired_cursor_says_to_search_again_from_the_first_page(site_of: Any) -> None:
+    site = site_of(expired)
+    resp = await get(site, "/jobs?q=%E4%BB%8B%E8%AD%B7&prefecture=13&sort=wage&cursor=c2")
+    assert resp.status_code == 410
+    page = resp.text
+    assert 'id="cursor-expired"' in page and CURSOR_EXPIRED_JA in page
+    assert "Search results expired." not in page
+    first = re.search(r'<a href="([^"]+)">最初のページから検索し直す</a>', page)
+    assert first and dict_of(first[1].replace("&amp;", "&")) == {
+        "q": ["介護"],
+        "prefecture": ["13"],
+        "sort": ["wage"],
+    }
+    assert 'id="q" name="q" type="search" value="介護"' in page  # the form, as it was
+    assert 'id="results"' not in page
 
 
 @pytest.mark.integration
@@ -688,20 +701,24 @@ def hidden(page: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.integration
-async def test_the_conditions_saved_are_those_the_api_applied(site_of: Any) -> None:
-    path = "/jobs?q=%E4%BB%8B%E8%AD%B7&municipality=%E6%96%B0%E5%AE%BF%E5%8C%BA&remote=1"
-    site = site_of(newer)
+async def test_every_condition_searched_is_offered_for_saving(site_of: Any) -> None:
+    path = (
+        "/jobs?q=%E4%BB%8B%E8%AD%B7&municipality=%E6%96%B0%E5%AE%BF%E5%8C%BA&remote=1"
+        "&job_number=13010-12345678&fields=title"
+    )
+    site = site_of(first_page)
     async with as_seeker(site) as client:
         page = (await client.get(path)).text
-        assert hidden(page) == [("q", "介護"), ("remote", "1"), ("municipality", "新宿区")]
-        assert 'id="unsaved-note"' not in page
-        assert "<dt>市区町村</dt><dd>新宿区</dd>" in page
-        # the older API would refuse the municipality in a saved search: left out, and said so
-        site_of(older)
-        page = (await client.get(path)).text
-        assert hidden(page) == [("q", "介護"), ("remote", "1")]
-        assert "市区町村の指定は保存されません。" in page
-        assert "<dt>市区町村</dt>" not in page
+    assert hidden(page) == [
+        ("q", "介護"),
+        ("remote", "1"),
+        ("municipality", "新宿区"),
+        ("job_number", "13010-12345678"),
+        ("fields", "title"),
+    ]
+    assert "<dt>市区町村</dt><dd>新宿区</dd>" in page
+    assert "<dt>求人番号</dt><dd>13010-12345678</dd>" in page
+    assert "<dt>キーワードを探す項目</dt><dd>職種名</dd>" in page
 
 
 # --- in the browser --------------------------------------------------------------------------------
@@ -728,7 +745,7 @@ async def first_result_on_first_screen(page: Any) -> None:
 async def test_results_come_first(
     site_of: Any, browser: Any, name: str, viewport: dict[str, int]
 ) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     context = await new_context(browser, viewport)
     page = await context.new_page()
     for path in ("/jobs", "/jobs?q=%E4%BB%8B%E8%AD%B7&prefecture=13&employment_type=full_time"):
@@ -757,7 +774,7 @@ async def test_results_come_first(
 async def test_a_seeker_sees_results_first_and_can_save_the_conditions(
     site_of: Any, browser: Any
 ) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     context = await new_context(browser, SMALL_PHONE)
     page = await context.new_page()
     await page.goto(site.url + "/login?next=/jobs%3Fq%3D%E4%BB%8B%E8%AD%B7")
@@ -777,7 +794,7 @@ async def test_a_seeker_sees_results_first_and_can_save_the_conditions(
 
 @pytest.mark.integration
 async def test_the_page_works_by_keyboard_alone(site_of: Any, browser: Any) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     context = await new_context(browser, PHONE)
     page = await context.new_page()
     await page.goto(site.url + "/jobs")
@@ -842,7 +859,7 @@ async def test_the_unavailable_page_in_the_browser(site_of: Any, browser: Any) -
 
 @pytest.mark.integration
 async def test_a_mistake_is_shown_in_the_open_drawer(site_of: Any, browser: Any) -> None:
-    site = site_of(newer)
+    site = site_of(first_page)
     context = await new_context(browser, PHONE)
     page = await context.new_page()
     resp = await page.goto(site.url + "/jobs?wage_min=%E3%81%AB%E3%81%98%E3%82%85%E3%81%86")
@@ -864,18 +881,21 @@ async def test_a_mistake_is_shown_in_the_open_drawer(site_of: Any, browser: Any)
 async def test_the_search_page_on_the_running_search_api(
     site: WebSite, browser: Any, system: Any, gw: httpx.AsyncClient
 ) -> None:
-    """Whichever backend the jobs service runs: results on the first screen, the matched words
-    marked and counts shown when the API gives them, and every order answered (the API's or, for
-    an order it lacks, newest first with a note)."""
+    """Results on the first screen, the matched words marked, counts that narrow, every order
+    answered; and the conditions saved from the page (municipality, job number, fields searched)
+    kept by the API as they were searched, and searched again from the saved searches."""
     _, staff = await new_staff(system, gw)
     employer = await new_employer(gw, staff)
     auth = await open_my_page(system, gw, employer)
     t = tag()
-    for body in (
-        posting(title=f"介護スタッフ {t}", occupation_code="36"),
-        posting(title=f"Webエンジニア {t}", prefecture="27", municipality="大阪市北区"),
-    ):
+    posted = [
         await post_job(gw, auth, body)
+        for body in (
+            posting(title=f"介護スタッフ {t}", occupation_code="36"),
+            posting(title=f"Webエンジニア {t}", prefecture="27", municipality="大阪市北区"),
+        )
+    ]
+    osaka = posted[1]["job_number"]
 
     async def both_found() -> dict[str, Any]:
         for _ in range(50):
@@ -894,20 +914,18 @@ async def test_the_search_page_on_the_running_search_api(
     await no_horizontal_scroll(page)
     await check_a11y(page)
     await page.screenshot(path=str(site.shots / "search-running-390.png"))
-    if "facets" in answer:  # the search engine's answer: counts that narrow
-        await page.click("#more-conditions > summary")
-        await page.get_by_role("link", name=re.compile(r"^大阪府 1件")).click()
-        await page.wait_for_url(re.compile(r"prefecture=27"))
-        assert await page.inner_text("#result-count") == "1件"
-        assert await page.inner_text("ol.jobs h3") == f"Webエンジニア {t}"
+    await page.click("#more-conditions > summary")
+    await page.get_by_role("link", name=re.compile(r"^大阪府 1件")).click()
+    await page.wait_for_url(re.compile(r"prefecture=27"))
+    assert await page.inner_text("#result-count") == "1件"
+    assert await page.inner_text("ol.jobs h3") == f"Webエンジニア {t}"
     if any(item.get("highlight") for item in answer["items"]):
         assert await page.locator("ol.jobs mark").count() >= 1
     for order in ("new", "wage", "deadline"):
         resp = await page.goto(f"{site.url}/jobs?q={t}&sort={order}")
         assert resp.status == 200
         assert await page.locator("ol.jobs > li").count() == 1  # PAGE_SIZE=1
-        shown = await page.input_value("#sort")
-        assert shown == order or await page.is_visible("#sort-notice")
+        assert await page.input_value("#sort") == order
     await context.close()
     desk = await new_context(browser, DESKTOP)
     dpage = await desk.new_page()
@@ -916,3 +934,44 @@ async def test_the_search_page_on_the_running_search_api(
     await check_a11y(dpage)
     await dpage.screenshot(path=str(site.shots / "search-running-1280.png"))
     await desk.close()
+
+    # 「この条件を保存」 with the conditions only the search engine knows, by a seeker
+    seeker = await new_seeker(gw, staff)
+    seeker_auth = await open_my_page(system, gw, seeker)
+    context = await new_context(browser, PHONE)
+    page = await context.new_page()
+    await login(page, site, seeker["email"])
+    searched = (
+        f"/jobs?q={t}&municipality=%E5%A4%A7%E9%98%AA%E5%B8%82%E5%8C%97%E5%8C%BA"
+        f"&job_number={osaka}&fields=title"
+    )
+    await page.goto(site.url + searched)
+    assert await page.inner_text("#result-count") == "1件"
+    assert await page.inner_text("ol.jobs h3") == f"Webエンジニア {t}"
+    await page.fill("#name", f"大阪の求人 {t}")
+    await page.get_by_role("button", name="この条件を保存").click()
+    await page.wait_for_url(re.compile(r"/mypage/saved-searches\?done=search_saved"))
+    listed = await page.inner_text("#saved-searches")
+    assert "大阪市北区" in listed and osaka in listed and "職種名" in listed
+    resp = await gw.get("/api/v1/me/saved-searches", headers=seeker_auth)
+    assert resp.status_code == 200, resp.text
+    (saved,) = [i for i in resp.json()["items"] if i["name"] == f"大阪の求人 {t}"]
+    conditions = {k: v for k, v in saved["conditions"].items() if v not in (None, [], False)}
+    assert conditions == {
+        "q": t,
+        "municipality": ["大阪市北区"],
+        "job_number": [osaka],
+        "fields": ["title"],
+    }, saved
+    # searched again from the list: the same conditions, the same posting
+    await page.get_by_role("link", name=re.compile("この条件で検索")).first.click()
+    await page.wait_for_url(re.compile(r"/jobs\?"))
+    assert dict_of(page.url) == {
+        "q": [t],
+        "municipality": ["大阪市北区"],
+        "job_number": [osaka],
+        "fields": ["title"],
+    }
+    assert await page.inner_text("#result-count") == "1件"
+    assert await page.inner_text("ol.jobs h3") == f"Webエンジニア {t}"
+    await context.close()
