@@ -1,12 +1,18 @@
-"""Traces through one process's machinery (HTTP request → outbox entry → relay → RabbitMQ →
-consumer → its own outbox event → consumer), the trace ids on log lines, and the consumer
-metrics: handler duration, in-flight, event lag, and the bounded ``type`` label."""
+"""Traces through one process's machinery (HTTP request → MongoDB commands, outbox entry → relay
+→ RabbitMQ → consumer → its own outbox event → consumer), the trace ids on log lines, the consumer
+metrics (handler duration, in-flight, event lag, the bounded ``type`` label), and a collector that
+is down or never answers: requests answer as usual and the process ends within a bound."""
 
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,8 +20,9 @@ import aio_pika
 import pytest
 from fastapi import APIRouter
 from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import generate_latest
 
@@ -26,6 +33,7 @@ from servicekit.bus import destination_label, type_label
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 from tests.conftest import AMQP_URL, eventually, running
+from tests.system import ROOT
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_SPAN = "00f067aa0ba902b7"
@@ -139,6 +147,19 @@ async def test_without_an_exporter_only_the_ids_travel(make_settings: Any, run_i
     assert plain.seen[sid][0] == plain.seen[f"e-{sid}"][0] == int(TRACE_ID, 16)
 
 
+MONGO_ATTRIBUTES = {
+    "db.system.name",
+    "db.system",
+    "db.namespace",
+    "db.collection.name",
+    "db.operation.name",
+    "server.address",
+    "server.port",
+    "db.response.status_code",
+    "error.type",
+}
+
+
 def ancestors(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[int]:
     """The span ids from ``span``'s parent up to the first parent not exported here."""
     chain = []
@@ -200,6 +221,25 @@ async def test_a_request_s_trace_reaches_every_consumer_through_the_outbox(
     assert server.context.span_id in ancestors(first, by_id)
     assert first.context.span_id in ancestors(second, by_id)
     assert ancestors(second, by_id)[-1] == int(PARENT_SPAN, 16)
+
+    # the request's and each handler's MongoDB commands are CLIENT spans within them, named by
+    # command and collection, with no value of the query among their attributes
+    mongo = [
+        s for s in finished if s.kind == trace.SpanKind.CLIENT and s.name == "insert aggregates"
+    ]
+    by_hop = {
+        hop: [s for s in mongo if hop.context.span_id in ancestors(s, by_id)]
+        for hop in (server, first)
+    }
+    assert by_hop[server] and by_hop[first]
+    for s in mongo:
+        assert s.attributes is not None
+        assert s.attributes["db.system.name"] == "mongodb"
+        assert s.attributes["db.namespace"] == traced.rt.db.name
+        assert s.attributes["db.collection.name"] == "aggregates"
+        assert s.attributes["db.operation.name"] == "insert"
+        assert set(s.attributes) <= MONGO_ATTRIBUTES
+        assert sid not in str(dict(s.attributes))
 
 
 def test_log_lines_carry_the_current_trace(spans: InMemorySpanExporter) -> None:
@@ -287,3 +327,157 @@ async def test_consumer_metrics_per_queue_and_type_with_a_bounded_type(traced: T
     assert f'hataraku_event_lag_seconds_bucket{{le="60.0",{kind}}} 1.0' in text
     # FastStream's own, per destination (bounded) and per service
     assert 'faststream_received_processed_messages_total{app_name="traced"' in text
+
+
+@pytest.mark.integration
+async def test_mongodb_spans_only_within_a_span_and_without_values(
+    traced: Traced, spans: InMemorySpanExporter
+) -> None:
+    db = traced.rt.db
+    secret = f"hanako-{uuid.uuid4().hex}@example.jp"
+    await db.command("ping")  # no span current: none made
+    with trace.get_tracer("tests").start_as_current_span("work") as work:
+        await db["people"].insert_one({"_id": secret, "name": "山田 花子"})
+        with pytest.raises(Exception, match="duplicate key"):
+            await db["people"].insert_one({"_id": secret})
+        assert await db["people"].find_one({"_id": secret}) is not None
+    want = work.get_span_context()
+    mine = [s for s in spans.get_finished_spans() if s.context.trace_id == want.trace_id]
+    commands = [s for s in mine if s.kind == trace.SpanKind.CLIENT]
+    assert [s.name for s in commands] == ["insert people", "insert people", "find people"]
+    for s in commands:
+        assert s.parent is not None and s.parent.span_id == want.span_id
+        assert s.attributes is not None and set(s.attributes) <= MONGO_ATTRIBUTES
+        assert secret not in str(dict(s.attributes)) and "山田" not in str(dict(s.attributes))
+    assert commands[0].status.status_code == trace.StatusCode.UNSET
+    assert commands[1].status.status_code == trace.StatusCode.ERROR
+    assert commands[1].status.description is None  # the server's message quotes the key
+    assert not any(
+        s.name == "ping" for s in spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT
+    )
+
+
+# --- a collector that is down, or that takes the connection and never answers -----------------
+
+
+@contextmanager
+def dead_collector(kind: str) -> Iterator[str]:
+    """The base URL of a collector that refuses connections (a closed port) or accepts them and
+    never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    if kind == "closed":
+        listener.close()
+        yield f"http://127.0.0.1:{port}"
+        return
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)  # read nothing, answer nothing
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+class CountingExporter(OTLPSpanExporter):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.results: list[SpanExportResult] = []
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        result = super().export(spans)
+        self.results.append(result)
+        return result
+
+
+EXPORT_TIMEOUT = 1.0
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("kind", ["closed", "silent"])
+async def test_requests_answer_while_the_collector_is_down_or_silent(
+    traced: Traced, kind: str
+) -> None:
+    with dead_collector(kind) as base:
+        exporter = CountingExporter(endpoint=f"{base}/v1/traces", timeout=EXPORT_TIMEOUT)
+        processor = BatchSpanProcessor(exporter, schedule_delay_millis=20, max_export_batch_size=8)
+        tracing.add_processor(processor)
+        try:
+            async with running(traced.app) as client:
+                for _ in range(5):
+                    r = await client.post(f"/seekers/{uuid.uuid4().hex}")
+                    assert r.status_code == 200
+                # the exporter has failed (refused, or timed out on the silent one) ...
+                await eventually(lambda: SpanExportResult.FAILURE in exporter.results, timeout=30)
+                # ... and requests made while it keeps failing answer as ever
+                for _ in range(5):
+                    r = await client.post(f"/seekers/{uuid.uuid4().hex}")
+                    assert r.status_code == 200
+                assert (await client.get("/healthz")).status_code == 200
+            assert SpanExportResult.SUCCESS not in exporter.results
+            # the flush gives up after its timeout rather than the sum of every batch's
+            assert isinstance(tracing.shutdown(timeout_seconds=EXPORT_TIMEOUT), bool)
+        finally:
+            tracing.remove_processor(processor)
+            # the processor's own shutdown ends once the export in flight times out
+            ended = tracing._within(
+                10 * EXPORT_TIMEOUT, lambda: processor.shutdown(), "test-shutdown"
+            )
+    assert ended
+
+
+EXITING = """
+from opentelemetry import trace
+from servicekit import tracing
+
+assert tracing.setup("exiting") is not None and tracing.recording()
+tracer = trace.get_tracer("tests")
+for i in range(2000):
+    with tracer.start_as_current_span(f"work {i}"):
+        pass
+print("flushed" if tracing.shutdown(timeout_seconds=1) else "gave up", flush=True)
+"""
+
+
+@pytest.mark.parametrize("kind", ["closed", "silent"])
+def test_a_process_ends_within_the_export_timeout_when_the_collector_is_down(
+    kind: str, tmp_path: Any
+) -> None:
+    """2,000 spans in batches of 50 to a collector that refuses or never answers: flushing
+    each batch in turn takes up to 40 × the export timeout (and the SDK's exit hook waits up to
+    30 s more); the process ends within the flush's timeout and one export timeout instead."""
+    with dead_collector(kind) as base:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": base,
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "2",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "50",
+            "OTEL_BSP_SCHEDULE_DELAY": "50",
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", EXITING],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            # waiting for every batch took 42 s (refused) and 82 s (silent); now a few seconds
+            timeout=30,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() in {"flushed", "gave up"}
