@@ -37,10 +37,11 @@ async def test_opening_answers_the_same_whether_or_not_anything_matched(env):
         answers[name] = (r.status_code, r.json())
     assert {a for a, _ in answers.values()} == {202}
     assert len({str(b) for _, b in answers.values()}) == 1, answers
-    # every answer waits for the same floor, so the match does not show in the timing
+    # every answer waits for the same floor, so the match does not show in the timing (one
+    # sample each proves only the floor; medians of many, known against unknown, are compared in
+    # tests/security/test_enumeration.py, where the machine's noise cannot decide the result)
     floor = env.settings.uniform_response_seconds
     assert all(d >= floor for d in durations.values()), durations
-    assert max(durations.values()) - min(durations.values()) < 0.1, durations
 
     # only the match sent a key
     await env.tap.key_for(email, "mypage_opening")
