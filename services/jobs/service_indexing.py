@@ -154,28 +154,30 @@ class IndexingService:
     async def write_postings(
         self, docs: AsyncIterator[Doc], index: str, progress: Progress | None = None
     ) -> int:
-        batch: list[tuple[Doc, Doc | None]] = []
-        count = 0
-        async for doc in docs:
-            batch.extend(posting_action(doc, index))
-            count += 1
-            if len(batch) >= BULK:
-                await self.engine.bulk(batch)
-                if progress:
-                    progress.add(len(batch))
-                batch = []
-        if batch:
-            await self.engine.bulk(batch)
-            if progress:
-                progress.add(len(batch))
-        return count
+        async def actions() -> AsyncIterator[list[tuple[Doc, Doc | None]]]:
+            async for doc in docs:
+                yield posting_action(doc, index)
+
+        return await self._bulk(actions(), progress)
 
     async def write_saved_searches(self, index: str, progress: Progress | None = None) -> int:
+        async def actions() -> AsyncIterator[list[tuple[Doc, Doc | None]]]:
+            async for seeker_id, saved in self.lists.all_saved_searches():
+                meta = {"_index": index, "_id": saved["saved_search_id"]}
+                yield [({"index": meta}, saved_search_document(saved, seeker_id))]
+
+        return await self._bulk(actions(), progress)
+
+    async def _bulk(
+        self,
+        actions: AsyncIterator[list[tuple[Doc, Doc | None]]],
+        progress: Progress | None,
+    ) -> int:
+        """Bulk writes of ``BULK`` actions at a time; how many documents went in."""
         batch: list[tuple[Doc, Doc | None]] = []
         count = 0
-        async for seeker_id, saved in self.lists.all_saved_searches():
-            meta = {"_index": index, "_id": saved["saved_search_id"]}
-            batch.append(({"index": meta}, saved_search_document(saved, seeker_id)))
+        async for action in actions:
+            batch.extend(action)
             count += 1
             if len(batch) >= BULK:
                 await self.engine.bulk(batch)
