@@ -3,6 +3,7 @@ the employer), optionally answering a direct request."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Literal
@@ -41,6 +42,9 @@ Route = Literal["referral", "direct"]
 # a claim whose application is missing for this long was left by a process that stopped between
 # its two writes
 ORPHAN_AFTER = timedelta(seconds=30)
+# how long a request that finds a fresh claim waits for the parallel request's insert (2 s)
+INSERT_WAIT_STEP = 0.05
+INSERT_WAIT_STEPS = 40
 
 
 def apply_claim(seeker_id: str, job_id: str) -> str:
@@ -122,11 +126,23 @@ class ApplyService:
         other = await self.core.records.get(APPLICATIONS, held["application_id"])
         at = held.get("at")
         if other is None and at is not None and at > self.core.now() - ORPHAN_AFTER:
-            return None  # its application is being inserted right now, or was lost
+            # its application is being inserted right now (a parallel request: wait for it, a
+            # few milliseconds as a rule), or was lost with a killed process
+            other = await self._await_insert(held["application_id"])
+            if other is None:
+                return None
         if other is not None and not is_final(other["status"]):
             return False
         await self.core.store.release(claim, application_id=held["application_id"])
         return True
+
+    async def _await_insert(self, application_id: str) -> Doc | None:
+        for _ in range(INSERT_WAIT_STEPS):
+            await asyncio.sleep(INSERT_WAIT_STEP)
+            other = await self.core.records.get(APPLICATIONS, application_id)
+            if other is not None:
+                return other
+        return None
 
     def _build(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 from datetime import date, timedelta
 
 import pytest
@@ -103,6 +104,32 @@ async def test_cancelled_lapsed_and_unknown_seekers_cannot_apply(apps) -> None:
         headers=apps.tokens.employer(uuid.uuid4().hex),
     )
     assert employer.status_code == 403
+
+
+async def test_a_parallel_apply_waits_for_the_winning_insert(apps) -> None:
+    """The losing requests of a race find the claim before its application is written; they
+    wait for that insert and answer already_applied, never "pending, retry" (a slow insert,
+    as under load, made the window wide)."""
+    store = apps.app.state.applications.apply.core.store
+    applications = store.applications
+
+    class SlowInsert:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(applications, name)
+
+        async def insert_one(self, doc: Any) -> Any:
+            await asyncio.sleep(0.5)
+            return await applications.insert_one(doc)
+
+    seeker = await apps.seeker()
+    job = await apps.posting(await apps.employer())
+    store.applications = SlowInsert()
+    try:
+        results = await asyncio.gather(*(apps.apply(seeker, job, "direct") for _ in range(4)))
+    finally:
+        store.applications = applications
+    assert sorted(r.status_code for r in results) == [201] + [409] * 3
+    assert {code(r) for r in results if r.status_code == 409} == {"already_applied"}
 
 
 async def test_one_live_application_per_posting_even_in_parallel(apps) -> None:
