@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
