@@ -7,9 +7,12 @@ Topology (names take ``settings.bus_prefix`` in front):
 - ``hataraku.commands`` direct exchange; commands, routing key = command type
 - ``hataraku.dead``     direct exchange; ``<queue>.dead`` bound with routing key ``<queue>``
 - ``<queue>``           quorum queue per consuming service, one binding per consumed type
-- ``<queue>.retry.<ms>ms`` classic queues without consumers, one per retry delay (queue-wide TTL);
-                        a message waits there for its backoff and is dead-lettered back into
-                        ``<queue>``; ``<queue>.wait.<ms>ms`` the same for a busy claim
+- ``<queue>.delayed``   classic queue where a message waits for its retry backoff or for a busy
+                        claim (header ``x-due-at``); the consumer's own delay relay holds it
+                        unacknowledged until it is due, publishes it back into ``<queue>`` with a
+                        publisher confirm, and only then acknowledges it: at least once, whatever
+                        dies when (a broker's TTL dead-lettering from a classic queue is at most
+                        once, and lost messages when RabbitMQ was killed)
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ Handler = Callable[[Any, Envelope], Awaitable[None]]
 PROCESSED_KEEP_DAYS = 30
 # a delivery whose event another delivery is handling comes back after this long
 CLAIM_WAIT_MS = 1000
+# the longest retry backoff; a delayed message is never held longer than this
+MAX_DELAY_MS = 60_000
+# how many delayed messages one consumer's delay relay holds at once (each a timer, no CPU)
+DELAY_PREFETCH = 1000
 
 EVENTS_CONSUMED = Counter(
     "hataraku_events_consumed_total", "Messages handled by consumers", ["queue", "type", "outcome"]
@@ -369,40 +376,32 @@ class Consumer:
         )
 
     def _side_queues(self) -> None:
-        """``<queue>.dead``, and the queues where a message waits before it comes back: one per
-        retry delay and one for a busy claim. Each has a queue-wide TTL (in its name, so a changed
-        setting makes a new queue): RabbitMQ expires messages only at the head of a queue, so one
-        long wait in a shared queue would hold back every shorter one behind it."""
+        """``<queue>.dead``, and ``<queue>.delayed`` where a message waits before it comes back
+        (a retry's backoff, a busy claim), with the delay relay that consumes it. Every delayed
+        message is held by its own timer, so a long backoff never holds back a shorter one."""
         self.dead_queue = RabbitQueue(f"{self.name}.dead", durable=True, routing_key=self.name)
-
-        def waiting(kind: str, ms: int) -> RabbitQueue:
-            return RabbitQueue(
-                f"{self.name}.{kind}.{ms}ms",
-                durable=True,
-                arguments={
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": self.name,
-                    "x-message-ttl": ms,
-                },
-            )
-
-        self.retry_queues = {
-            attempt: waiting("retry", self._delay_ms(attempt))
-            for attempt in range(1, self.settings.retry_max_attempts + 1)
-        }
-        self.wait_queue = waiting("wait", CLAIM_WAIT_MS)
+        self.delay_queue = RabbitQueue(f"{self.name}.delayed", durable=True)
+        self._waiting: set[asyncio.Future[None]] = set()
+        self.delay_subscriber: RabbitSubscriber = self.bus.broker.subscriber(
+            self.delay_queue,
+            channel=Channel(prefetch_count=DELAY_PREFETCH, publisher_confirms=True),
+            ack_policy=AckPolicy.MANUAL,
+            no_reply=True,
+            decoder=raw_body,
+            include_in_schema=False,
+        )
+        self.delay_subscriber(self._on_delayed)
 
     def _delay_ms(self, attempt: int) -> int:
-        return int(min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), 60_000))
+        return int(min(self.settings.retry_base_delay_ms * 2 ** (attempt - 1), MAX_DELAY_MS))
 
     async def _declare_side_queues(self) -> None:
         broker = self.bus.broker
         dead = await broker.declare_queue(self.dead_queue)
         await dead.bind(self.bus.topology.dead.name, routing_key=self.name)
-        for queue in (*self.retry_queues.values(), self.wait_queue):
-            await broker.declare_queue(queue)
+        await broker.declare_queue(self.delay_queue)
 
-    async def broker_consumers(self) -> int | None:
+    async def broker_consumers(self, queue: str | None = None) -> int | None:
         """How many consumers the broker counts on this queue (a passive declare on a throwaway
         channel of the current transport, so nothing is registered for aio-pika to restore), or
         None while there is no connection."""
@@ -413,7 +412,7 @@ class Consumer:
         try:
             channel = await transport.connection.channel(publisher_confirms=False, timeout=5)
             try:
-                ok = await channel.queue_declare(self.name, passive=True, timeout=5)
+                ok = await channel.queue_declare(queue or self.name, passive=True, timeout=5)
             finally:
                 await channel.close()
         except Exception:
@@ -428,8 +427,9 @@ class Consumer:
     async def attached(self) -> bool:
         if not getattr(self.subscriber, "running", False) or not self.channel_restored():
             return False
-        count = await self.broker_consumers()
-        return bool(count)
+        return bool(await self.broker_consumers()) and bool(
+            await self.broker_consumers(self.delay_queue.name)
+        )
 
     async def _on_message(self, message: RabbitMessage) -> None:
         """Handle one delivery in a task of its own, shielded: a lost connection cancels the
@@ -631,15 +631,65 @@ class Consumer:
             message_id=raw.message_id,
             held_for_s=round(max((until - datetime.now(UTC)).total_seconds(), 0), 1),
         )
+        await self._park(raw, CLAIM_WAIT_MS, dict(raw.headers or {}))
+
+    async def _park(
+        self, raw: AbstractIncomingMessage, delay_ms: int, headers: dict[str, Any]
+    ) -> None:
+        """Put the message in ``<queue>.delayed``, due ``delay_ms`` from now (confirmed before the
+        original is acknowledged)."""
+        headers["x-due-at"] = int(time.time() * 1000) + delay_ms
         await self.bus.publish_raw(
             raw.body,
             message_type=raw.type or "",
             message_id=raw.message_id or "",
             correlation_id=raw.correlation_id,
             exchange=self.bus.topology.default,
-            routing_key=self.wait_queue.name,
-            headers=dict(raw.headers or {}),
+            routing_key=self.delay_queue.name,
+            headers=headers,
         )
+
+    async def _on_delayed(self, message: RabbitMessage) -> None:
+        """One message from ``<queue>.delayed``: a timer of its own holds it (unacknowledged, up
+        to the delay channel's prefetch) until it is due; the delivery itself returns at once."""
+        task = asyncio.ensure_future(self._return_when_due(message))
+        self._waiting.add(task)
+        task.add_done_callback(self._waited)
+
+    def _waited(self, task: asyncio.Future[None]) -> None:
+        self._waiting.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("bus.delay_failed", queue=self.name, error=repr(exc))
+
+    async def _return_when_due(self, message: RabbitMessage) -> None:
+        raw: AbstractIncomingMessage = message.raw_message
+        headers = dict(raw.headers or {})
+        due = headers.pop("x-due-at", None)
+        try:
+            wait_s = (float(str(due)) - time.time() * 1000) / 1000 if due is not None else 0.0
+        except ValueError:
+            wait_s = 0.0
+        await asyncio.sleep(min(max(wait_s, 0.0), MAX_DELAY_MS / 1000))
+        if self._channel_gone(raw):
+            return  # the broker gave it back to <queue>.delayed: a new timer holds it now
+        try:
+            await self.bus.publish_raw(
+                raw.body,
+                message_type=raw.type or "",
+                message_id=raw.message_id or "",
+                correlation_id=raw.correlation_id,
+                exchange=self.bus.topology.default,
+                routing_key=self.name,
+                headers=headers,
+            )
+        except Exception as exc:
+            log.warning("bus.delay_return_failed", queue=self.name, error=repr(exc))
+            await asyncio.sleep(1)
+            await self._settle(message, requeue=True)
+            return
+        # acknowledged only after the confirm: a crash in between returns a duplicate, which
+        # the claim skips, never a loss
+        await self._settle(message)
 
     async def _retry_or_dead(self, raw: AbstractIncomingMessage, exc: Exception) -> None:
         headers = dict(raw.headers or {})
@@ -657,15 +707,7 @@ class Consumer:
         headers["x-attempt"] = attempt
         headers["x-last-error"] = repr(exc)[:500]
         EVENTS_CONSUMED.labels(self.name, type_label(raw.type), "retry").inc()
-        await self.bus.publish_raw(
-            raw.body,
-            message_type=raw.type or "",
-            message_id=raw.message_id or "",
-            correlation_id=raw.correlation_id,
-            exchange=self.bus.topology.default,
-            routing_key=self.retry_queues[attempt].name,
-            headers=headers,
-        )
+        await self._park(raw, self._delay_ms(attempt), headers)
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
         log.error("bus.dead_lettered", queue=self.name, message_id=raw.message_id, reason=reason)

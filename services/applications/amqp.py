@@ -34,6 +34,7 @@ import hmac
 import json
 import re
 import secrets
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,15 @@ from pymongo.errors import DuplicateKeyError
 from contracts import Envelope
 from contracts.applications import EmployerRequestSubmitted, RequestRejected
 from servicekit import context, outbox
-from servicekit.bus import Bus, Consumer, DeadLetter
+from servicekit.bus import (
+    EVENTS_CONSUMED,
+    HANDLER_SECONDS,
+    IN_FLIGHT,
+    Bus,
+    Consumer,
+    DeadLetter,
+    type_label,
+)
 from servicekit.errors import DomainError
 from services.applications.core import Core
 from services.applications.domain import clean_text
@@ -66,6 +75,8 @@ EMPLOYER_USER = re.compile(r"^employer-([0-9a-f]{32})$")
 SENDER_HEADER = "hataraku-sender"
 SIGNATURE_HEADER = "hataraku-sender-sig"
 KEY_ID = "employer-sender-key"
+# the metrics label of what arrives here (a contracts type: bounded)
+REQUEST_LABEL = type_label(EmployerRequestSubmitted.TYPE)
 MESSAGE_MAX = 1000
 # a body above this is refused before it is parsed (the JSON of a request is well under 8 KiB)
 MAX_BODY_BYTES = 256 * 1024
@@ -239,9 +250,15 @@ class EmployerRequestConsumer(Consumer):
         bound = structlog.contextvars.bind_contextvars(
             employer_id=employer_id, message_id=message_id
         )
+        # the same handler metrics as every other consumer (servicekit/bus.py)
+        in_flight = IN_FLIGHT.labels(self.name, REQUEST_LABEL)
+        in_flight.inc()
+        started = time.perf_counter()
         try:
             await self._handle_from(raw, employer_id, message_id)
         finally:
+            in_flight.dec()
+            HANDLER_SECONDS.labels(self.name, REQUEST_LABEL).observe(time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars(*bound)
             context.correlation_id.reset(token)
 
@@ -262,6 +279,7 @@ class EmployerRequestConsumer(Consumer):
         key = f"{self.name}:employer-{employer_id}:{message_id}"
         claim = await self._claim(key, EmployerRequestSubmitted.TYPE)
         if claim == "done":
+            EVENTS_CONSUMED.labels(self.name, REQUEST_LABEL, "duplicate").inc()
             log.info("applications.employer_request.duplicate_skipped")
             return
         if isinstance(claim, datetime):  # being handled elsewhere: wait for its lease
@@ -282,12 +300,14 @@ class EmployerRequestConsumer(Consumer):
         except (Rejection, DomainError) as exc:
             await self.processed.delete_one({"_id": key})  # a replay is handled anew
             rejection = exc if isinstance(exc, Rejection) else Rejection(exc.code, exc.ja, exc.en)
+            EVENTS_CONSUMED.labels(self.name, REQUEST_LABEL, "refused").inc()
             await self._reject(employer_id, message_id, data, rejection)
         except Exception as exc:
             await self.processed.delete_one({"_id": key})  # release the claim for the retry
             await self._retry_or_dead(raw, exc)
             return
         await self.processed.update_one({"_id": key}, {"$set": {"state": "done", "outcome": "ok"}})
+        EVENTS_CONSUMED.labels(self.name, REQUEST_LABEL, "ok").inc()
         log.info("applications.employer_request.accepted", direct_request_id=doc["_id"])
 
     @staticmethod

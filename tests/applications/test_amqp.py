@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from aio_pika.exceptions import ChannelPreconditionFailed, DeliveryError
 from aiormq.exceptions import AMQPError, ChannelAccessRefused
+from prometheus_client import REGISTRY
 
 from tests.applications.support import EmployerSystem, dead_letters, management
 from tests.conftest import AMQP_URL, eventually
@@ -181,6 +182,18 @@ async def test_a_duplicate_message_has_one_effect(apps, system) -> None:
     replies = await sys_a.replies(count=2, timeout=2)
     assert [r["type"] for r in replies] == ["applications.request.sent.v1"]  # no rejection
     assert await dead_reasons(apps, message_id) == []
+    # the handler metrics every consumer has: one handled, the rest duplicates
+    labels = {
+        "queue": f"{apps.settings.bus_prefix}applications.employer-requests",
+        "type": "employer.request.submitted.v1",
+    }
+    metric = REGISTRY.get_sample_value
+    assert metric("hataraku_events_consumed_total", {**labels, "outcome": "ok"}) == 1
+    duplicates = metric("hataraku_events_consumed_total", {**labels, "outcome": "duplicate"})
+    assert duplicates is not None and duplicates >= 1
+    handled = metric("hataraku_consumer_handler_seconds_count", labels)
+    assert handled is not None and handled >= 2
+    assert metric("hataraku_consumer_in_flight", labels) == 0
 
 
 async def test_a_request_for_another_employers_posting_is_rejected(apps, system) -> None:

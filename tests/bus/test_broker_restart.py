@@ -13,7 +13,7 @@ import pytest
 from contracts.identity import SeekerRegistered
 from tests.bus.harness import Harness, HarnessSettings
 from tests.bus.private_broker import PrivateBroker
-from tests.bus.test_backbone import seeker, wrap
+from tests.bus.test_backbone import employer, seeker, wrap
 from tests.conftest import eventually, running
 
 pytestmark = [pytest.mark.integration, pytest.mark.broker_restart]
@@ -104,6 +104,38 @@ async def test_a_killed_consumer_leaves_its_message_for_the_next_one(make_settin
         await eventually(lambda: second.effect_count(sid), timeout=30)
         await asyncio.sleep(0.5)
         assert await second.effect_count(sid) == 1
+
+
+async def test_a_message_waiting_for_its_retry_survives_a_broker_killed_meanwhile(
+    make_settings, run_id, broker
+):
+    """A failed handling parks the message in ``<queue>.delayed`` for its backoff. SIGKILL of
+    the broker while it waits there (held unacknowledged by the delay relay), then a restart:
+    the message still comes back and is handled, once. (Classic queues with a TTL, which
+    dead-letter at most once, lost such a message.)"""
+    settings = make_settings(
+        HarnessSettings, db_name=f"t{run_id}_parked", amqp_url=broker.url, retry_base_delay_ms=4000
+    )
+    await _queues_of_some_age(settings, broker)
+    h = Harness(settings)
+    h.failures_left = 1
+    eid = uuid.uuid4().hex
+    delayed = f"{h.consumer.name}.delayed"
+    async with running(h.app) as client:
+        await h.rt.bus.publish(wrap(employer(eid), eid))
+        await eventually(lambda: _queue_has(broker, delayed, 1), timeout=30)
+        assert h.calls == 1 and await h.effect_count(eid) == 0
+        await broker.kill()
+        await eventually(lambda: _status(client, 503), timeout=30)
+        await broker.start()
+        await eventually(lambda: _status(client, 200), timeout=90, interval=0.5)
+        await eventually(lambda: h.effect_count(eid), timeout=60, interval=0.5)
+        await eventually(lambda: _queue_has(broker, delayed, 0), timeout=30)
+        assert await h.effect_count(eid) == 1
+
+
+async def _queue_has(broker, name: str, messages: int) -> bool:
+    return (await broker.queues()).get(name, {}).get("messages") == messages
 
 
 BACKLOG = 300

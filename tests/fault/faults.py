@@ -87,22 +87,8 @@ class Faults:
 
     async def kill_broker(self) -> None:
         started = time.monotonic()
-        # KNOWN GAP (README, "Known gaps"): the retry and claim-wait queues are classic queues
-        # whose TTL dead-lettering back to the service queue is at most once, so a message parked
-        # there when the broker is SIGKILLed as it expires can be lost (seen once in four runs:
-        # a consumer killed holding an event parks its redeliveries there). Quorum side queues
-        # with at-least-once dead-lettering fix it but made RabbitMQ 3.10 unresponsive under the
-        # suite's queue churn here; until that is solved the broker is killed when nothing waits
-        # in a side queue, so this suite checks everything else.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            queues = await self.broker.queues()
-            parked = [
-                n for n, q in queues.items() if q["messages"] and (".retry." in n or ".wait." in n)
-            ]
-            if not parked:
-                break
-            await asyncio.sleep(0.2)
+        # killed whatever waits in a <queue>.delayed (a consumer killed holding an event parks
+        # its redeliveries there): the delay relay acknowledges only after the confirmed publish
         await self.broker.kill()
         await self._until_not_ready("broker")
         await self.broker.start()

@@ -75,7 +75,8 @@ async def database() -> AsyncIterator[PrivateDatabase]:
 
 
 def side_queue(name: str) -> bool:
-    return name.endswith((".dead", "hataraku.unrouted")) or ".retry." in name or ".wait." in name
+    """A queue nobody consumes (``<queue>.delayed`` has its delay relay: not a side queue)."""
+    return name.endswith((".dead", "hataraku.unrouted"))
 
 
 async def _ready_all(system: System) -> None:
@@ -128,9 +129,6 @@ async def _quiet(faults: Faults, broker: PrivateBroker, timeout: float = 120) ->
         pending = await faults.pending()
         queues = await broker.queues()
         busy = [n for n, q in queues.items() if q["messages"] and not side_queue(n)]
-        busy += [
-            n for n, q in queues.items() if q["messages"] and (".retry." in n or ".wait." in n)
-        ]
         calm = calm + 1 if not pending and not busy else 0
         await asyncio.sleep(1)
     return queues
