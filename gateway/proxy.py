@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import structlog
+from opentelemetry.trace import StatusCode
 from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 from yarl import URL
@@ -137,7 +138,33 @@ class Proxy:
         stream: bool = False,
     ) -> None:
         """Forward one request; ``stream``: an event stream, through the streams' pool. Raises
-        BodyTooLarge when ``receive`` does (a chunked body past its limit)."""
+        BodyTooLarge when ``receive`` does (a chunked body past its limit). The call is a CLIENT
+        span under the gateway's request span: the upstream's own span is its child, and the
+        time between them is the network and the upstream's queueing."""
+        method: str = scope["method"]
+        with tracing.client_span(
+            f"{method} {target}", **{"http.request.method": method, "server.address": target}
+        ) as span:
+            status = await self._forward(
+                target, base, scope, receive, send, request_id=request_id, stream=stream
+            )
+            if status is not None and span.is_recording():
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(StatusCode.ERROR)
+
+    async def _forward(
+        self,
+        target: str,
+        base: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        request_id: str,
+        stream: bool,
+    ) -> int | None:
+        """The upstream's status, or None when it gave none (failed, or the client left)."""
         method: str = scope["method"]
         headers, length, chunked = _request_headers(scope, request_id)
         data: bytes | AsyncIterator[bytes] | None = None
@@ -152,7 +179,7 @@ class Proxy:
                 # at most the body limit: read it, so the upstream gets it whole or not at all
                 data = await _read_body(receive)
         except ClientGone:
-            return
+            return None
         session = self.stream_session if stream else self.session
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string") or b""
@@ -208,6 +235,7 @@ class Proxy:
                     resp.release()
                 else:
                     resp.close()
+        return resp.status if resp is not None else None
 
     async def _failed(
         self,

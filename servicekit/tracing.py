@@ -337,6 +337,18 @@ def continued(stored: Mapping[str, Any] | None) -> Iterator[None]:
         otel_context.detach(token)
 
 
+@contextmanager
+def client_span(name: str, **attributes: Any) -> Iterator[Span]:
+    """A CLIENT span for one outgoing call, current while it runs (its ``traceparent`` is what
+    ``carrier()`` gives the callee); an exception escaping it marks it failed."""
+    with TRACER.start_as_current_span(name, kind=SpanKind.CLIENT) as span:
+        if span.is_recording():
+            for key, value in attributes.items():
+                if value is not None:
+                    span.set_attribute(key, value)
+        yield span
+
+
 def start_server_span(
     method: str, headers: list[tuple[bytes, bytes]] | None
 ) -> tuple[Span, object]:

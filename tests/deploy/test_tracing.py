@@ -242,7 +242,10 @@ async def test_one_request_is_one_trace_across_the_gateway_a_service_and_its_con
         return out
 
     [identity_server] = [s for s in spans if s.service == "identity" and s.kind == 2]  # SERVER
-    assert identity_server.parent == root.span_id
+    # the gateway's call to identity is a CLIENT span between its request span and identity's
+    call = by_id[identity_server.parent]
+    assert call.service == "gateway" and call.kind == CLIENT and call.parent == root.span_id
+    assert call.attributes.get("http.response.status_code") == 201
     assert identity_server.name == "POST /api/v1/staff/seekers"
     for service in ("jobs", "messaging"):
         [handled] = [
@@ -387,7 +390,9 @@ async def test_seeker_applies_employer_sees_the_applicant_and_is_notified_in_one
             assert s.parent in by_id, f"{s.service} {s.name}: parent {s.parent} not in the trace"
 
     [server] = [s for s in spans if s.service == "applications" and s.kind == SERVER]
-    assert server.parent == root.span_id and server.name == "POST /api/v1/applications"
+    assert server.name == "POST /api/v1/applications"
+    call = by_id[server.parent]  # the gateway's CLIENT span for its call to applications
+    assert call.service == "gateway" and call.kind == CLIENT and call.parent == root.span_id
 
     # the application's MongoDB commands: CLIENT spans within the request, no value among them
     mongo = [
