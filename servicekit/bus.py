@@ -313,7 +313,7 @@ class Consumer:
       otherwise the message goes straight to ``<queue>.dead`` with the reason;
     - a message whose event id was already handled by this queue is acknowledged and skipped;
     - a ``DomainError`` from a handler is a refusal: logged, acknowledged, not retried;
-    - any other exception is retried after a backoff (``<queue>.retry.<ms>ms``), at most
+    - any other exception is retried after a backoff (``<queue>.delayed``), at most
       ``retry_max_attempts`` times, then dead-lettered with the error as the reason.
     """
 
@@ -622,7 +622,7 @@ class Consumer:
         return until
 
     async def _wait_for_lease(self, raw: AbstractIncomingMessage, until: datetime) -> None:
-        """Park the message in the wait queue (it comes back after ``CLAIM_WAIT_MS``) without
+        """Park the message in ``<queue>.delayed`` (it comes back after ``CLAIM_WAIT_MS``) without
         counting an attempt: the holder either finishes (then this copy is a duplicate) or died
         (then its lease, until ``until``, runs out and this copy takes over)."""
         log.info(

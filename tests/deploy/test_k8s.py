@@ -3,7 +3,8 @@ ones, offline: the network is shut off while it runs), the overlays render (depl
 kubectl needed), and what they render keeps the invariants: one Deployment per process, each with
 its probes, requests and limits, a grace period longer than the drain, and a Service, a
 PodDisruptionBudget and a HorizontalPodAutoscaler that select it; settings named as the processes
-read them, secrets only in Secrets; the gateway alone behind the Ingress."""
+read them, secrets only in Secrets; the gateway alone behind the Ingress; traces off by default
+and exported over OTLP to a collector in production."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from deploy.k8s.render import KustomizeError, build, load_documents, split_image
+from servicekit import tracing
 from servicekit.settings import ServiceSettings
 from tests.deploy.test_production_set import PROCESSES
 
@@ -27,6 +29,20 @@ K8S = ROOT / "deploy/k8s"
 TREES = ["base", "overlays/local", "overlays/production"]
 BUS_LESS = {"gateway", "web"}  # no broker: no AMQP_URL in their Secrets
 UVICORN_ENV = {"FORWARDED_ALLOW_IPS"}  # uvicorn's own variable, not a settings field
+# OpenTelemetry's standard variables (servicekit/tracing.py and the SDK read them), shared by every
+# process; never OTEL_SERVICE_NAME: each process names its own traces after SERVICE_NAME
+OTEL_ENV = {
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_COMPRESSION",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_RESOURCE_ATTRIBUTES",
+}
 SECRET_KEYS = {
     "MONGODB_URL",
     "AMQP_URL",
@@ -102,6 +118,20 @@ def graceful_shutdown_seconds() -> int:
     match = re.search(r"timeout_graceful_shutdown=(\d+)", text)
     assert match, "servicekit/run.py no longer sets timeout_graceful_shutdown"
     return int(match.group(1))
+
+
+def tracing_flush_seconds() -> float:
+    """How long a stopping process waits for its last spans (servicekit/runtime.py and
+    gateway/core.py call ``tracing.shutdown(timeout_seconds=…)``), before the exit hook's wait
+    of at most the exporter's timeout."""
+    found = set()
+    for path in ("servicekit/runtime.py", "gateway/core.py"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        found |= {
+            float(s) for s in re.findall(r"tracing\.shutdown\(timeout_seconds=([\d.]+)\)", text)
+        }
+    assert found, "no tracing.shutdown(timeout_seconds=…) found"
+    return max(found)
 
 
 def kustomizations() -> list[Path]:
@@ -316,7 +346,7 @@ def test_only_the_gateway_is_behind_the_ingress(rendered, tree):
 def test_settings_in_the_configmap_secrets_in_secrets(rendered, tree):
     resources = rendered[tree]
     config = named(resources, "ConfigMap", "hataraku-config")["data"]
-    every_field = set().union(*(settings_fields(p) for p in PROCESSES)) | UVICORN_ENV
+    every_field = set().union(*(settings_fields(p) for p in PROCESSES)) | UVICORN_ENV | OTEL_ENV
     assert set(config) <= every_field, f"not a setting: {set(config) - every_field}"
     assert not set(config) & SECRET_KEYS, "credentials belong in a Secret"
     assert not any(re.search(r"://[^/@]+:[^/@]+@", str(v)) for v in config.values())
@@ -337,6 +367,34 @@ def test_settings_in_the_configmap_secrets_in_secrets(rendered, tree):
         ]
         env = {e["name"] for e in container.get("env", [])}
         assert env <= settings_fields(name), f"{name}: not settings: {env - settings_fields(name)}"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_traces_are_off_locally_and_exported_to_a_collector_in_production(rendered, tree):
+    resources = rendered[tree]
+    config = named(resources, "ConfigMap", "hataraku-config")["data"]
+    assert "OTEL_SERVICE_NAME" not in config, "one name for every process"
+    for deployment in of_kind(resources, "Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert not any(e["name"].startswith("OTEL_") for e in container.get("env", []))
+    # the processes' own decision (servicekit/tracing.py) on what the ConfigMap gives them
+    if tree != "overlays/production":
+        assert not tracing.exporting(config), f"{tree}: traces are off by default"
+        return
+    assert tracing.exporting(config), "production exports its traces"
+    endpoint = config["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert re.fullmatch(r"https?://[a-z0-9.-]+:\d+", endpoint), endpoint
+    # OTLP over HTTP (the exporter servicekit uses), not gRPC's port
+    assert not endpoint.endswith(":4317"), endpoint
+    assert "OTEL_EXPORTER_OTLP_HEADERS" not in config, "credentials belong in a Secret"
+    # an unreachable collector never holds a stopping pod past its grace period
+    stop = tracing_flush_seconds() + tracing.export_timeout(config)
+    for deployment in of_kind(resources, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
+        grace = pod["terminationGracePeriodSeconds"]
+        assert pre_stop + graceful_shutdown_seconds() + stop < grace, deployment["metadata"]
 
 
 @pytest.mark.parametrize("tree", ["overlays/local", "overlays/production"])
