@@ -217,7 +217,7 @@ async def test_a_backlog_left_without_a_kick_goes_out_with_the_sweep_each_event_
         docs = [{"_id": i, **outbox.initial(wrap(seeker(i), i)), "n": n} for n, i in enumerate(ids)]
         await h.rt.db["aggregates"].insert_many(docs)  # as if the process died before its kicks
         assert await h.relay.pending() == 250
-        await eventually(lambda: _zero(h.relay.pending()))
+        await eventually(lambda: _zero(h.relay.pending()), timeout=30)
         for i in ids:
             await eventually(partial(h.effect_count, i))
         await h.settle()
