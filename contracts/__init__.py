@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts import applications, identity, jobs, messaging, notifier
+from contracts import applications, export, identity, jobs, messaging, notifier
 from contracts.envelope import Command, Envelope, Event, Message
 
 ALL: tuple[type[Message], ...] = (
@@ -12,6 +12,7 @@ ALL: tuple[type[Message], ...] = (
     *applications.COMMANDS,
     *messaging.EVENTS,
     *notifier.COMMANDS,
+    *export.EVENTS,
 )
 REGISTRY: dict[str, type[Message]] = {m.TYPE: m for m in ALL}
 

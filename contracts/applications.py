@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Command, Event
 
@@ -32,6 +32,16 @@ ActorRole = Literal["seeker", "employer", "staff", "admin", "system"]
 OFFICE = r"^\d{5}$"
 JOB_NUMBER = r"^\d{5}-\d{8}$"
 REFERRAL_NUMBER = r"^\d{5}-R-\d{4}-\d{6}$"
+# the working conditions a hire (or an offer) may differ in from the posting (労働条件の相違)
+ConditionsItemKind = Literal["wage", "hours", "holidays", "place", "contract_type", "other"]
+
+
+class ConditionsItem(BaseModel):
+    """One working condition that differs from the posting, in the employer's words."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    item: ConditionsItemKind
+    text: str = Field(min_length=1, max_length=200)
 
 
 class ApplicationSubmitted(Event):
@@ -103,7 +113,13 @@ class ApplicationStatusChanged(Event):
     conditions_differ: bool | None = Field(
         default=None, description="hiring conditions differ from the posting (offer/hire)"
     )
-    conditions_note: str | None = None
+    conditions_note: str | None = Field(
+        default=None,
+        description="how they differ, one text: the employer's note, else the items joined",
+    )
+    conditions_items: tuple[ConditionsItem, ...] | None = Field(
+        default=None, description="what differs, item by item (absent in older messages)"
+    )
     by_role: ActorRole
     by_id: str
     version: int = Field(ge=1)

@@ -31,6 +31,118 @@ class WorkPlace(BaseModel):
     nearest_station: str | None = None
 
 
+# --- the rest of the 求人票 (issue #15): each group optional, as on Hello Work's form ---------
+
+DayOfMonth = int | Literal["end"]  # 1–31, or "end" (月末)
+SmokingMeasure = Literal["premises", "indoors", "smoking_room", "other", "none"]
+CommutingKind = Literal["actual", "capped", "fixed", "none"]
+_GROUP = ConfigDict(frozen=True, extra="ignore")
+
+
+class TrialPeriod(BaseModel):
+    """試用期間 (none when the posting has no ``trial_period``)."""
+
+    model_config = _GROUP
+    months: int = Field(ge=1, le=12, description="期間（月）")
+    conditions_differ: bool = Field(default=False, description="期間中の労働条件が異なる")
+    conditions_note: str | None = Field(default=None, max_length=200)
+
+
+class FixedOvertimePay(BaseModel):
+    """固定残業代: shown apart from the base wage; the hours it covers are required."""
+
+    model_config = _GROUP
+    amount: int = Field(ge=1, le=1_000_000, description="月額（円）")
+    hours: int | None = Field(
+        default=None, ge=1, le=100, description="対象となる時間外労働（時間/月）"
+    )
+    note: str | None = Field(default=None, max_length=200, description="超過分の扱いなど")
+
+
+class CommutingAllowance(BaseModel):
+    """通勤手当: 実費支給 (actual), 実費・上限あり (capped), 定額 (fixed) or なし (none)."""
+
+    model_config = _GROUP
+    kind: CommutingKind
+    amount: int | None = Field(default=None, ge=1, le=1_000_000, description="月額（円）")
+
+
+class PayDay(BaseModel):
+    """賃金支払日: the month (当月 / 翌月) and the day."""
+
+    model_config = _GROUP
+    month: Literal["same", "next"]
+    day: DayOfMonth
+
+
+class Raises(BaseModel):
+    """昇給."""
+
+    model_config = _GROUP
+    available: bool
+    note: str | None = Field(default=None, max_length=200, description="前年度実績など")
+
+
+class Retirement(BaseModel):
+    """定年制, 再雇用制度, 勤務延長 (ages)."""
+
+    model_config = _GROUP
+    age: int | None = Field(default=None, ge=60, le=99, description="定年（一律）; none: 定年なし")
+    reemployment: bool = False
+    reemployment_until: int | None = Field(default=None, ge=60, le=99)
+    extension: bool = False
+    extension_until: int | None = Field(default=None, ge=60, le=99)
+
+
+class CarCommute(BaseModel):
+    """マイカー通勤 and parking."""
+
+    model_config = _GROUP
+    allowed: bool
+    parking: Literal["free", "paid", "none"] | None = None
+
+
+class SmokingMeasures(BaseModel):
+    """受動喫煙対策: 敷地内禁煙, 屋内禁煙, 喫煙室設置, その他, なし."""
+
+    model_config = _GROUP
+    measure: SmokingMeasure
+    note: str | None = Field(default=None, max_length=100)
+
+
+class WorkingShift(BaseModel):
+    """One shift (就業時間): HH:MM, an end before the start runs past midnight."""
+
+    model_config = _GROUP
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    break_minutes: int = Field(default=0, ge=0, le=180)
+
+
+class Establishment(BaseModel):
+    """事業所情報."""
+
+    model_config = _GROUP
+    employees_site: int | None = Field(default=None, ge=0, le=1_000_000, description="就業場所")
+    employees_total: int | None = Field(default=None, ge=0, le=10_000_000, description="企業全体")
+    founded_year: int | None = Field(default=None, ge=1600, le=2100)
+    capital: int | None = Field(default=None, ge=0, le=100_000_000_000_000, description="円")
+    business: str | None = Field(default=None, max_length=300, description="事業内容")
+    features: str | None = Field(default=None, max_length=500, description="会社の特長")
+
+
+class SelectionMethods(BaseModel):
+    """選考方法 and 応募書類."""
+
+    model_config = _GROUP
+    documents: bool = Field(default=False, description="書類選考")
+    interview: bool = Field(default=False, description="面接")
+    written_test: bool = Field(default=False, description="筆記試験")
+    other: str | None = Field(default=None, max_length=100)
+    result_within_days: int | None = Field(default=None, ge=1, le=60, description="結果通知")
+    documents_to_send: tuple[str, ...] = Field(default=(), max_length=10)
+
+
 class PostingSnapshot(BaseModel):
     """Everything a referral letter or an application needs of one revision of a posting."""
 
@@ -73,6 +185,21 @@ class PostingSnapshot(BaseModel):
     remote: Remote
     accepts_online_referral: bool
     accepts_direct_application: bool
+    trial_period: TrialPeriod | None = None
+    fixed_overtime_pay: FixedOvertimePay | None = None
+    commuting_allowance: CommutingAllowance | None = None
+    pay_closing_day: DayOfMonth | None = None
+    pay_day: PayDay | None = None
+    raises: Raises | None = None
+    paid_leave_days: int | None = None
+    retirement: Retirement | None = None
+    car_commute: CarCommute | None = None
+    transfer_possible: bool | None = None
+    smoking_measures: SmokingMeasures | None = None
+    working_shifts: tuple[WorkingShift, ...] = ()
+    establishment: Establishment | None = None
+    selection_methods: SelectionMethods | None = None
+    special_notes: str | None = None
     published_at: datetime
     valid_until: date = Field(description="last day the posting is valid (Japan time)")
 

@@ -123,7 +123,9 @@ ROUTES: tuple[Route, ...] = (
     tree("/api/v1/me/profile", IDENTITY),
     tree("/api/v1/me/registration", IDENTITY),
     exact("/api/v1/me/seeker-application", IDENTITY),
-    exact("/api/v1/me/export", IDENTITY),
+    exact("/api/v1/me/activity-record", IDENTITY),  # 求職活動実績
+    tree("/api/v1/me/export", IDENTITY),  # and the whole export: /api/v1/me/export/{id}
+    exact("/api/v1/me/exports", IDENTITY),
     tree("/api/v1/occupations", IDENTITY),
     exact("/.well-known/jwks.json", IDENTITY),
     # jobs: postings, search, saved searches, favourites, recommendations

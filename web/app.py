@@ -14,10 +14,11 @@ Route groups:
   ``/cancel``, ``/export``                                求職者マイページ    pages_seeker (+ _profile)
 - ``/jobs/{job_id}/apply``, ``/mypage/applications`` (+ ``/{id}``, ``/withdraw``, ``/letter``)
                                                          応募・応募履歴・紹介状     pages_seeker_apply
+- ``/mypage/activity-record`` (``?from=&to=``)              求職活動実績（印刷用）        pages_activity
 - ``/mypage/messages``, ``/notices``, ``/notifications``, ``/unread.json``, ``/events`` (live)
                                                          メッセージ・お知らせ・通知     pages_messages
 - ``/employer/…``                                         求人者マイページ               pages_employer
-- ``/staff/…`` (seekers, employers, referrals, notices), ``/admin/maintenance``
+- ``/staff/…`` (seekers, employers, referrals, notices, hires), ``/admin/maintenance``
                                                          職員・管理者          pages_staff (+ _*)
 - ``/static/…``                                           CSS and live.js (local files only)
 - ``/healthz`` (alive), ``/readyz`` (sessions database and gateway reachable), ``/metrics``
@@ -46,6 +47,7 @@ from servicekit import context, db
 from web import (
     metrics,
     pages_account,
+    pages_activity,
     pages_auth,
     pages_employer,
     pages_home,
@@ -56,6 +58,7 @@ from web import (
     pages_public,
     pages_seeker,
     pages_staff,
+    pages_staff_hires,
 )
 from web.deps import (
     CsrfRefused,
@@ -123,9 +126,11 @@ def create_app(settings: WebSettings) -> FastAPI:
         pages_home.router,
         pages_jobs.router,
         pages_seeker.router,
+        pages_activity.router,
         pages_messages.router,
         pages_employer.router,
         pages_staff.router,
+        pages_staff_hires.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -15,7 +15,8 @@ Routes:
   in Japan time, place) / offered / hired / rejected — only the moves the state machine allows
 - ``GET /employer/applications/{application_id}/letter``   紹介状 (printable, from the JSON)
 - ``GET /employer/seekers``                           search of public seeker profiles, paged
-- ``GET|POST /employer/seekers/{seeker_id}/request``  send a direct request (posting quota shown)
+- ``GET|POST /employer/seekers/{seeker_id}/request``  send a direct request (posting quota shown),
+  with the public view of the seeker it is for (nothing for a private profile)
 - ``GET /employer/requests``                          direct requests sent; with job_id its quota
 """
 
@@ -30,11 +31,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from web import job_form
 from web.auth import api
-from web.deps import EmployerOnly, FormDep, Web, WebDep, field, next_page_url, render, segment
+from web.deps import (
+    EmployerOnly,
+    FormDep,
+    Web,
+    WebDep,
+    field,
+    get_web,
+    next_page_url,
+    render,
+    segment,
+)
 from web.gateway import ApiError
 from web.letters import letter_page
 from web.reference import (
+    CONDITION_ITEMS,
     EMPLOYMENT_TYPE_NAMES,
     JST,
     PREFECTURE_CODES,
@@ -51,7 +64,12 @@ ID = re.compile(r"^[0-9a-f]{32}$")
 REQUEST_QUOTA_POLICY = 10  # per posting (services/applications settings.request_quota)
 MESSAGE_MAX = 1000
 
-POSTING_STATUS = {"open": "募集中", "closed": "募集終了", "expired": "紹介期限切れ"}
+POSTING_STATUS = {
+    "draft": "下書き",
+    "open": "募集中",
+    "closed": "募集終了",
+    "expired": "紹介期限切れ",
+}
 APPLICATION_STATUS = {
     "referral_requested": "紹介申込み中",
     "applied": "応募受付",
@@ -98,35 +116,24 @@ def _moves(app: dict[str, Any]) -> tuple[str, ...]:
     return tuple(a for a in offered if a in PROGRESS_ACTIONS)
 
 
-POSTING_LABELS = {
-    "title": "職種（求人のタイトル）",
-    "description": "仕事内容",
-    "occupation_code": "職業分類",
-    "prefecture": "就業場所（都道府県）",
-    "municipality": "就業場所（市区町村）",
-    "nearest_station": "最寄り駅",
-    "employment_type": "雇用形態",
-    "wage_unit": "賃金の形態",
-    "wage_min": "賃金（下限）",
-    "wage_max": "賃金（上限）",
-    "working_hours": "就業時間",
-    "openings": "採用人数",
-    "accepts_online_referral": "ハローワーク紹介（オンライン紹介）",
-    "accepts_direct_application": "直接応募（オンライン自主応募）",
-}
+CONDITIONS_TEXT_MAX = 200
 STATUS_LABELS = {
     "status": "次の選考段階",
     "interview_date": "面接日",
     "interview_time": "面接開始時刻",
     "interview_place": "面接場所",
     "note": "メモ",
-    "conditions_note": "求人票と異なる労働条件の内容",
+    "conditions_differ": "求人票との労働条件の相違",
+    "conditions_note": "労働条件の相違についての補足",
+    **{f"cond_{item}": f"相違の内容（{name}）" for item, name in CONDITION_ITEMS.items()},
 }
 REQUEST_LABELS = {"job_id": "求人", "message": "メッセージ"}
 SEEKER_FILTERS = ("occupation", "prefecture", "employment_type", "wage", "wage_unit")
 
 NOTICES = {
     "created": "求人を登録しました。",
+    "drafted": "下書きを保存しました（まだ公開されていません）。",
+    "published": "下書きの求人を公開しました。",
     "changed": "求人の内容を変更しました。",
     "closed": "求人の募集を終了しました。",
     "status": "選考状況を更新しました。",
@@ -200,7 +207,7 @@ def _api_field_errors(exc: ApiError, fallback: str = "") -> dict[str, list[str]]
         elif "面接" in message:
             target = "interview_date"
         elif "労働条件" in message:
-            target = "conditions_note"
+            target = "conditions_differ"
         errors.setdefault(target, []).append(message)
     return errors
 
@@ -243,61 +250,7 @@ async def jobs(
 
 
 def _posting_values(job: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {k: job.get(k) for k in POSTING_LABELS}
-    for key in ("wage_min", "wage_max", "openings"):
-        values[key] = "" if job.get(key) is None else str(job[key])
-    return values
-
-
-def _parse_posting(
-    form: FormData, *, change: bool
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
-    """(API body, values to show again, errors found here). ``change``: every field is sent and
-    an emptied optional one is cleared."""
-    values: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    body: dict[str, Any] = {}
-    for name in ("title", "municipality", "nearest_station", "working_hours"):
-        values[name] = field(form, name)
-    values["description"] = str(form.get("description") or "").strip()
-    for name in ("occupation_code", "prefecture", "employment_type", "wage_unit"):
-        values[name] = field(form, name)
-    for name in ("wage_min", "wage_max", "openings"):
-        values[name] = half_width(field(form, name))
-    for name in ("accepts_online_referral", "accepts_direct_application"):
-        values[name] = form.get(name) == "yes"
-
-    for name in ("title", "description", "municipality"):
-        if not values[name]:
-            errors[name] = [f"{POSTING_LABELS[name]}を入力してください。"]
-        else:
-            body[name] = values[name]
-    for name in ("occupation_code", "prefecture", "employment_type", "wage_unit"):
-        if not values[name]:
-            errors[name] = [f"{POSTING_LABELS[name]}を選択してください。"]
-        else:
-            body[name] = values[name]
-    for name in ("nearest_station", "working_hours"):
-        if values[name]:
-            body[name] = values[name]
-        elif change:
-            body[name] = None
-    for name in ("wage_min", "wage_max", "openings"):
-        raw = values[name]
-        if not raw:
-            if name == "wage_min":
-                errors[name] = ["賃金の下限を入力してください。"]
-            elif name == "wage_max" and change:
-                body[name] = None
-            continue
-        number = _int(raw)
-        if number is None:
-            errors[name] = ["数字で入力してください（例：250000）。"]
-        else:
-            body[name] = number
-    for name in ("accepts_online_referral", "accepts_direct_application"):
-        body[name] = values[name]
-    return body, values, errors
+    return job_form.values_of(job)
 
 
 async def _posting_form(
@@ -318,29 +271,42 @@ async def _posting_form(
         values=values,
         errors=errors,
         error=error,
-        labels=POSTING_LABELS,
+        labels=job_form.LABELS,
         occupation_groups=occupation_groups(await occupations(web)),
         wage_units=list(WAGE_UNITS.items()),
+        choices=job_form.CHOICES,
+        insurance=job_form.INSURANCE,
+        shifts=range(job_form.SHIFTS),
     )
 
 
 async def _save_posting(
     request: Request, web: Web, form: FormData, job: dict[str, Any] | None
 ) -> Response:
-    body, values, errors = _parse_posting(form, change=job is not None)
+    body, values, errors = job_form.parse(form, job=job)
     if errors:
         return await _posting_form(request, web, job=job, values=values, errors=errors, status=400)
+    # "draft": saved, not published; a draft's other button saves and publishes it
+    draft = field(form, "action") == "draft"
     try:
         if job is None:
-            created = await api(request, "POST", "/api/v1/jobs", json=body)
-            target = f"/employer/jobs/{created['job_id']}?done=created"
+            created = await api(
+                request, "POST", "/api/v1/jobs", json={**body, "draft": True} if draft else body
+            )
+            target = f"/employer/jobs/{created['job_id']}?done={'drafted' if draft else 'created'}"
         else:
             await api(request, "PATCH", f"/api/v1/jobs/{job['job_id']}", json=body)
-            target = f"/employer/jobs/{job['job_id']}?done=changed"
+            done = "changed"
+            if job.get("status") == "draft":
+                done = "drafted"
+                if not draft:
+                    await api(request, "POST", f"/api/v1/jobs/{job['job_id']}/publish")
+                    done = "published"
+            target = f"/employer/jobs/{job['job_id']}?done={done}"
     except ApiError as exc:
         if exc.status >= 500 or exc.code == "maintenance":
             raise
-        errors = _api_field_errors(exc)
+        errors = job_form.place_errors(exc.errors)
         if exc.code == "direct_application_requires_mypage":
             errors["accepts_direct_application"] = [exc.detail]
         return await _posting_form(
@@ -538,6 +504,8 @@ async def _application_page(
         error=error,
         notice=notice,
         labels=STATUS_LABELS,
+        condition_names=CONDITION_ITEMS,
+        conditions_text_max=CONDITIONS_TEXT_MAX,
         statuses=APPLICATION_STATUS,
         routes=ROUTES,
         occupation_names=dict(await occupations(web)),
@@ -586,7 +554,9 @@ def _parse_status(
     }
     values["note"] = str(form.get("note") or "").strip()
     values["conditions_note"] = str(form.get("conditions_note") or "").strip()
-    values["conditions_differ"] = form.get("conditions_differ") == "yes"
+    values["conditions_differ"] = field(form, "conditions_differ")
+    for item in CONDITION_ITEMS:
+        values[f"cond_{item}"] = " ".join(str(form.get(f"cond_{item}") or "").split())
     errors: dict[str, list[str]] = {}
     body: dict[str, Any] = {}
     status = values["status"]
@@ -608,17 +578,55 @@ def _parse_status(
         if day is not None and at is not None:
             body["interview_at"] = interview_utc(day, at)
             body["interview_place"] = values["interview_place"]
-    if status in ("offered", "hired") and values["conditions_differ"]:
-        body["conditions_differ"] = True
-        if not values["conditions_note"]:
-            errors["conditions_note"] = ["求人票と異なる労働条件の内容を入力してください。"]
-        else:
-            body["conditions_note"] = values["conditions_note"]
+    if status in ("offered", "hired"):
+        _parse_conditions(status, values, body, errors)
     if values["note"]:
         if len(values["note"]) > 1000:
             errors["note"] = ["1000文字以内で入力してください。"]
         body["note"] = values["note"]
     return body, values, errors
+
+
+def _parse_conditions(
+    status: str, values: dict[str, Any], body: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """採用 asks whether the working conditions match the posting (内定 may say so); where they
+    differ, what differs item by item (and/or a note)."""
+    answer = values["conditions_differ"]
+    items = [
+        {"item": item, "text": values[f"cond_{item}"]}
+        for item in CONDITION_ITEMS
+        if values[f"cond_{item}"]
+    ]
+    for item in items:
+        if len(item["text"]) > CONDITIONS_TEXT_MAX:
+            errors[f"cond_{item['item']}"] = [f"{CONDITIONS_TEXT_MAX}文字以内で入力してください。"]
+    if len(values["conditions_note"]) > 1000:
+        errors["conditions_note"] = ["1000文字以内で入力してください。"]
+    if answer not in ("yes", "no"):
+        if status == "hired":
+            errors["conditions_differ"] = [
+                "労働条件が求人票のとおりか、異なるかを選択してください。"
+            ]
+        elif items or values["conditions_note"]:
+            errors["conditions_differ"] = [
+                "労働条件が求人票と異なる場合は「異なる」を選択してください。"
+            ]
+        return
+    if answer == "no":
+        if items or values["conditions_note"]:
+            errors["conditions_differ"] = [
+                "求人票のとおりの場合は、相違の内容を入力しないでください。"
+            ]
+        body["conditions_differ"] = False
+        return
+    if not items and not values["conditions_note"]:
+        errors["cond_wage"] = ["求人票と異なる項目の内容を1つ以上入力してください。"]
+    body["conditions_differ"] = True
+    if items:
+        body["conditions_items"] = items
+    if values["conditions_note"]:
+        body["conditions_note"] = values["conditions_note"]
 
 
 @router.post("/applications/{application_id}/status", response_class=HTMLResponse)
@@ -746,6 +754,18 @@ async def _request_postings(request: Request) -> list[dict[str, Any]]:
     return out
 
 
+async def _public_seeker(request: Request, seeker_id: str) -> dict[str, Any] | None:
+    """What the seeker made public (as the search shows it); None for a private profile (or a
+    lapsed, cancelled or unknown registration: the API does not tell them apart)."""
+    try:
+        card: dict[str, Any] = await api(request, "GET", f"/api/v1/employer/seekers/{seeker_id}")
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return card
+
+
 async def _request_form(
     request: Request,
     seeker_id: str,
@@ -760,6 +780,9 @@ async def _request_form(
         "employer_request.html",
         status=status,
         seeker_id=seeker_id,
+        seeker=await _public_seeker(request, seeker_id),
+        occupation_names=dict(await occupations(get_web(request))),
+        prefecture_names=dict(PREFECTURES),
         postings=await _request_postings(request),
         values=values,
         errors=errors,

@@ -34,6 +34,7 @@ from web.deps import SessionDep, Web, WebDep, login_url, render, role_of, segmen
 from web.gateway import ApiError
 from web.reference import EMPLOYMENT_TYPE_NAMES
 from web.search_conditions import (
+    CHOICES,
     FIELD_CHOICES,
     FLAGS,
     NEW_WITHIN_CHOICES,
@@ -177,6 +178,7 @@ async def search(
         folded=folded_count(conditions),
         occupation_groups=occupation_groups(occupations),
         flags=FLAGS,
+        choices=CHOICES,
         fields=FIELD_CHOICES,
         wage_units=WAGE_UNIT_CHOICES,
         new_within=NEW_WITHIN_CHOICES,

@@ -16,7 +16,7 @@ Routes:
 - ``GET /mypage/requests``                                リクエスト from employers (paged): apply
                                                           (→ /jobs/{job_id}/apply?request_id=…)
 - ``GET|POST /mypage/requests/{request_id}/decline``      confirm, then decline
-- profile, visibility, cancel, export: see pages_seeker_profile
+- profile, visibility, cancel: see pages_seeker_profile; the export: pages_seeker_export
 - apply, applications, withdraw, 紹介状: see pages_seeker_apply
 """
 
@@ -27,7 +27,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web import pages_seeker_apply, pages_seeker_profile
+from web import pages_seeker_apply, pages_seeker_export, pages_seeker_profile
 from web.auth import api
 from web.deps import FormDep, SeekerOnly, field, render, segment
 from web.gateway import ApiError
@@ -234,3 +234,4 @@ async def decline(
 
 router.include_router(pages_seeker_profile.router)
 router.include_router(pages_seeker_apply.router)
+router.include_router(pages_seeker_export.router)

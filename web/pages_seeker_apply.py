@@ -13,7 +13,10 @@ Routes (included by pages_seeker):
 - ``GET|POST /jobs/{job_id}/apply``                        the apply form (``?request_id=`` answers a
                                                             direct request: direct route only)
 - ``GET /mypage/applications``                             history (paged)
-- ``GET /mypage/applications/{application_id}``            one application, its timeline
+- ``GET /mypage/applications/{application_id}``            one application, its timeline, the
+                                                            employer's answer whether the working
+                                                            conditions differ from the posting, and
+                                                            the posting as it was when applied to
 - ``GET|POST /mypage/applications/{application_id}/withdraw`` confirm, then 辞退
 - ``GET /mypage/applications/{application_id}/letter``     the printable 紹介状
 """
@@ -29,7 +32,7 @@ from web.auth import api
 from web.deps import FormDep, SeekerOnly, field, get_web, render, segment
 from web.gateway import ApiError
 from web.letters import PRINT_HINT, letter_page
-from web.reference import EMPLOYMENT_TYPE_NAMES
+from web.reference import CONDITION_ITEMS, EMPLOYMENT_TYPE_NAMES
 from web.seeker_kit import (
     APPLICATION_STATUS,
     BY_ROLE,
@@ -193,6 +196,7 @@ async def application(request: Request, session: SeekerOnly, application_id: str
         statuses=APPLICATION_STATUS,
         route_names=ROUTES,
         by_role=BY_ROLE,
+        condition_names=CONDITION_ITEMS,
         can_withdraw=item.get("status") not in FINAL_STATUSES,
         done=done_message(request),
     )

@@ -1,6 +1,7 @@
 """求職情報 (the seeker's profile) and the registration: view with the office's annotations
 (ハローワーク追記, read-only), change, 公開/非公開 with a preview of exactly what employers see
-(the API's ``public_preview``), cancel the registration (取消), export everything held.
+(the API's ``public_preview``), cancel the registration (取消). The export (登録情報のダウンロード)
+is pages_seeker_export.
 
 Routes (included by pages_seeker):
 - ``GET /mypage/profile``                  view, annotations, 公開/非公開 and the preview
@@ -8,14 +9,10 @@ Routes (included by pages_seeker):
 - ``GET|POST /mypage/profile/edit``        change the profile (PATCH)
 - ``GET|POST /mypage/cancel``              confirm, then cancel the registration
 - ``GET /mypage/cancel/done``              what cancelling did
-- ``GET /mypage/export``                   what the export holds; ``/mypage/export/download`` the
-                                           JSON (``GET /api/v1/me/export``) as an attachment
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -244,7 +241,7 @@ async def edit(request: Request, session: SeekerOnly, form: FormDep) -> Response
     )
 
 
-# --- cancelling the registration, export -------------------------------------------------------
+# --- cancelling the registration ----------------------------------------------------------------
 
 
 @router.get("/mypage/cancel", response_class=HTMLResponse)
@@ -296,19 +293,3 @@ async def cancel(request: Request, session: SeekerOnly, form: FormDep) -> Respon
 async def cancel_done(request: Request, session: SeekerOnly) -> Response:
     me = await api(request, "GET", "/api/v1/me")
     return await render(request, "seeker_cancel_done.html", forms=False, me=me)
-
-
-@router.get("/mypage/export", response_class=HTMLResponse)
-async def export_page(request: Request, session: SeekerOnly) -> Response:
-    return await render(request, "seeker_export.html", forms=False)
-
-
-@router.get("/mypage/export/download")
-async def export_download(request: Request, session: SeekerOnly) -> Response:
-    data = await api(request, "GET", "/api/v1/me/export")
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        media_type="application/json; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="hataraku-mydata-{stamp}.json"'},
-    )

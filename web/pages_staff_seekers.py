@@ -1,6 +1,7 @@
 """求職者 (staff): the office's seekers by number or name, one seeker with the office's
-annotations (ハローワーク追記), adding one, recommending a posting (おすすめ求人) and confirming
-an online (provisional) registration.
+annotations (ハローワーク追記), adding one, recommending a posting (おすすめ求人), confirming
+an online (provisional) registration, recording a consultation (相談記録: day, kind, note),
+renewing (更新: a fresh validity) and cancelling (取消) the registration.
 
 Routes:
 - ``GET /staff/seekers``                                   一覧・検索 (number, name, status;
@@ -10,11 +11,15 @@ Routes:
 - ``POST /staff/seekers/{seeker_id}/annotations``          追記
 - ``POST /staff/seekers/{seeker_id}/recommendations``      おすすめ求人を送る (job id or posting URL)
 - ``POST /staff/seekers/{seeker_id}/confirm``              仮登録の確認 (本登録にする)
+- ``POST /staff/seekers/{seeker_id}/consultations``        相談記録 (相談日, 種類, 内容)
+- ``POST /staff/seekers/{seeker_id}/renew``                求職登録の更新 (有効期限の延長)
+- ``POST /staff/seekers/{seeker_id}/cancel``               求職登録の取消 (確認のチェック, 理由)
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,7 +29,7 @@ from web.auth import api
 from web.deps import FormDep, StaffOnly, WebDep, field, next_page_url, render, segment
 from web.gateway import ApiError
 from web.pages_staff_common import Errors, done_message, form_errors, is_admin
-from web.reference import half_width
+from web.reference import JST, half_width
 
 router = APIRouter(prefix="/staff/seekers")
 
@@ -40,7 +45,23 @@ DONE = {
     "annotated": "ハローワーク追記を登録しました。求職者のマイページの求職情報に表示されます。",
     "recommended": "おすすめ求人を送りました。求職者のマイページの「おすすめ求人」に表示されます。",
     "confirmed": "仮登録を確認し、本登録にしました。",
+    "consulted": "相談記録を登録しました。",
+    "renewed": "求職登録を更新しました。新しい有効期限は「登録内容」をご覧ください。",
+    "cancelled": "求職登録を取り消しました。求職者は事業所の検索に表示されなくなりました。",
 }
+# the identity service's fixed list (ConsultationCreate.kind)
+CONSULTATION_KINDS = [
+    ("career", "職業相談"),
+    ("documents", "応募書類の相談・添削"),
+    ("interview_practice", "面接指導"),
+    ("job_search", "求人の検索・情報提供"),
+    ("seminar", "セミナー・講習"),
+    ("training", "職業訓練の相談"),
+    ("other", "その他"),
+]
+CONSULTATION_NOTE_MAX = 2000
+CANCEL_REASON_MAX = 300
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 JOB_URL = re.compile(r"/jobs/([0-9A-Za-z]{32})(?:[/?#]|$)")
 NOTE_MAX = 1000
@@ -142,6 +163,10 @@ async def _detail(
         values=values or {},
         note_max=NOTE_MAX,
         annotation_max=ANNOTATION_MAX,
+        consultation_kinds=CONSULTATION_KINDS,
+        consultation_note_max=CONSULTATION_NOTE_MAX,
+        cancel_reason_max=CANCEL_REASON_MAX,
+        today=datetime.now(JST).date().isoformat(),
     )
 
 
@@ -252,3 +277,102 @@ async def confirm(request: Request, session: StaffOnly, form: FormDep, seeker_id
             request, sid, forms={"confirm": {}}, error=("confirm", exc.detail), status=409
         )
     return _back(sid, "confirmed")
+
+
+@router.post("/{seeker_id}/consultations", response_class=HTMLResponse)
+async def consult(request: Request, session: StaffOnly, form: FormDep, seeker_id: str) -> Response:
+    sid = segment(seeker_id, "求職者")
+    on, kind = half_width(field(form, "on")), field(form, "kind")
+    note = field(form, "consult_note")
+    errors: Errors = {}
+    if not on:
+        errors["on"] = ["相談日を入力してください。"]
+    elif not DATE.match(on) or not _is_date(on):
+        errors["on"] = ["相談日は YYYY-MM-DD の形式の正しい日付で入力してください。"]
+    if kind not in dict(CONSULTATION_KINDS):
+        errors["kind"] = ["相談の種類を選んでください。"]
+    if not note:
+        errors["consult_note"] = ["相談の内容を入力してください。"]
+    elif len(note) > CONSULTATION_NOTE_MAX:
+        errors["consult_note"] = [f"{CONSULTATION_NOTE_MAX}文字以内で入力してください。"]
+    heading, status = "入力内容をご確認ください。", 400
+    if not errors:
+        try:
+            await api(
+                request,
+                "POST",
+                f"/api/v1/staff/seekers/{sid}/consultations",
+                json={"on": on, "kind": kind, "note": note},
+            )
+            return _back(sid, "consulted")
+        except ApiError as exc:
+            if exc.status >= 500 or exc.code == "maintenance":
+                raise
+            errors, heading = form_errors(exc, ["on", "kind", "note"])
+            if "note" in errors:  # the form's field has its own name (the page has two notes)
+                errors["consult_note"] = errors.pop("note")
+            status = exc.status
+    return await _detail(
+        request,
+        sid,
+        forms={"consult": errors},
+        error=("consult", heading),
+        values={"on": on, "kind": kind, "consult_note": note},
+        status=status,
+    )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@router.post("/{seeker_id}/renew", response_class=HTMLResponse)
+async def renew(request: Request, session: StaffOnly, form: FormDep, seeker_id: str) -> Response:
+    sid = segment(seeker_id, "求職者")
+    try:
+        await api(request, "POST", f"/api/v1/staff/seekers/{sid}/renew")
+    except ApiError as exc:
+        if exc.status >= 500 or exc.code in ("maintenance", "not_found"):
+            raise
+        return await _detail(
+            request, sid, forms={"renew": {}}, error=("renew", exc.detail), status=exc.status
+        )
+    return _back(sid, "renewed")
+
+
+@router.post("/{seeker_id}/cancel", response_class=HTMLResponse)
+async def cancel(request: Request, session: StaffOnly, form: FormDep, seeker_id: str) -> Response:
+    sid = segment(seeker_id, "求職者")
+    reason, confirmed = field(form, "reason"), field(form, "confirm") == "yes"
+    errors: Errors = {}
+    if not confirmed:
+        errors["confirm"] = ["取り消す場合は、確認のチェックを入れてください。"]
+    if len(reason) > CANCEL_REASON_MAX:
+        errors["reason"] = [f"理由は{CANCEL_REASON_MAX}文字以内で入力してください。"]
+    heading, status = "入力内容をご確認ください。", 400
+    if not errors:
+        try:
+            await api(
+                request,
+                "POST",
+                f"/api/v1/staff/seekers/{sid}/cancel",
+                json={"reason": reason} if reason else None,
+            )
+            return _back(sid, "cancelled")
+        except ApiError as exc:
+            if exc.status >= 500 or exc.code in ("maintenance", "not_found"):
+                raise
+            errors, heading = form_errors(exc, ["reason"])
+            status = exc.status
+    return await _detail(
+        request,
+        sid,
+        forms={"cancel": errors},
+        error=("cancel", heading),
+        values={"reason": reason},
+        status=status,
+    )

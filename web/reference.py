@@ -74,6 +74,15 @@ EMPLOYMENT_TYPES: list[tuple[str, str]] = [
 ]
 EMPLOYMENT_TYPE_NAMES = dict(EMPLOYMENT_TYPES)
 WAGE_UNITS = {"monthly": "月給", "daily": "日給", "hourly": "時給"}
+# what a hire may differ in from the posting (労働条件の相違; the API's conditions_items)
+CONDITION_ITEMS = {
+    "wage": "賃金",
+    "hours": "労働時間",
+    "holidays": "休日",
+    "place": "就業場所",
+    "contract_type": "雇用形態・契約期間",
+    "other": "その他",
+}
 
 
 def half_width(value: str) -> str:

@@ -23,7 +23,23 @@ FLAGS = [
     ("accepts_direct_application", "オンライン自主応募ができる求人"),
     ("remote", "リモートワーク可"),
     ("no_experience_required", "未経験可（経験不問）"),
+    ("car_commute", "マイカー通勤可"),
+    ("no_transfer", "転勤なし"),
+    ("no_trial_period", "試用期間なし"),
+    ("no_age_limit", "年齢不問"),
+    ("insurance_complete", "雇用・労災・健康・厚生年金あり"),
 ]
+# the conditions chosen from a list: (name, label, choices); "" means not set
+ANNUAL_HOLIDAY_CHOICES = [(str(n), f"{n}日以上") for n in (105, 110, 115, 120, 125)]
+TWO_DAY_WEEKEND_CHOICES = [("any", "週休二日制"), ("every_week", "完全週休二日制（毎週）")]
+OVERTIME_CHOICES = [("0", "なし"), ("10", "月10時間以内"), ("20", "月20時間以内"),
+                    ("30", "月30時間以内")]  # fmt: skip
+CHOICES = [
+    ("annual_holidays_min", "年間休日", ANNUAL_HOLIDAY_CHOICES),
+    ("two_day_weekend", "週休二日制", TWO_DAY_WEEKEND_CHOICES),
+    ("overtime_max", "時間外労働", OVERTIME_CHOICES),
+]
+NUMBER_CHOICES = ("annual_holidays_min", "overtime_max")
 # where the keywords are looked for; none (or all) ticked: everywhere
 FIELD_CHOICES = [("title", "職種名"), ("duties", "仕事内容"), ("company", "事業所名")]
 JOB_NUMBERS_MAX = 5
@@ -154,6 +170,9 @@ def read_conditions(
     conditions["new_within_days"] = days if days in NEW_WITHIN_NAMES else ""
     for name, _ in FLAGS:
         conditions[name] = _first(params, name) in ("1", "true", "on", "yes")
+    for name, _, choices in CHOICES:
+        raw = half_width(_first(params, name, 20))
+        conditions[name] = raw if raw in dict(choices) else ""
     return conditions, errors
 
 
@@ -173,6 +192,10 @@ def saved_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     for name, _ in FLAGS:
         if conditions.get(name):
             out[name] = True
+    for name, _, _ in CHOICES:
+        if conditions.get(name) not in (None, ""):
+            value = conditions[name]
+            out[name] = int(value) if name in NUMBER_CHOICES else value
     for name in ("municipality", "job_number", "fields"):
         if conditions.get(name):
             out[name] = list(conditions[name])
@@ -228,6 +251,10 @@ def describe(saved: dict[str, Any], occupation_names: dict[str, str]) -> list[tu
     if saved.get("new_within_days"):
         days = str(saved["new_within_days"])
         out.append(("新着", NEW_WITHIN_NAMES.get(days, f"{days}日以内")))
+    for name, label, choices in CHOICES:
+        if saved.get(name) not in (None, ""):
+            value = str(saved[name])
+            out.append((label, dict(choices).get(value, value)))
     for name, label in FLAGS:
         if saved.get(name):
             out.append(("条件", label))
@@ -239,7 +266,8 @@ def describe(saved: dict[str, Any], occupation_names: dict[str, str]) -> list[tu
 def folded_count(conditions: dict[str, Any]) -> int:
     """How many of the conditions in the folding panel are set (shown on its summary)."""
     flags = sum(1 for name, _ in FLAGS if conditions.get(name))
-    others = ("wage_min", "new_within_days", "municipality", "job_number", "fields")
+    others = ("wage_min", "new_within_days", "municipality", "job_number", "fields",
+              *(name for name, _, _ in CHOICES))  # fmt: skip
     return flags + sum(1 for name in others if conditions.get(name) not in (None, "", []))
 
 

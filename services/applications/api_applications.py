@@ -79,8 +79,8 @@ async def get_application(
     response_model=ApplicationOut,
     responses=problems(401, 403, 404, 409, 422, 429),
     summary="Move the application on: screening, interview, offered, hired, rejected",
-    description="interview needs interview_at and interview_place; conditions_differ (+ "
-    "conditions_note) only with offered/hired. 409 invalid_transition. interview again moves "
+    description="interview needs interview_at and interview_place; conditions_differ (true: + "
+    "conditions_items and/or conditions_note) only with offered/hired. 409 invalid_transition. interview again moves "
     "the interview, at most 10 times per application (409 reschedule_limit_reached); at most "
     "10 status changes a minute per application (429 too_many_status_changes, Retry-After).",
 )
@@ -99,6 +99,7 @@ async def change_status(
         interview_place=body.interview_place,
         conditions_differ=body.conditions_differ,
         conditions_note=body.conditions_note,
+        conditions_items=[i.model_dump() for i in body.conditions_items or []],
     )
     return await services.views.render(principal, doc)
 

@@ -1,15 +1,21 @@
-"""Routes: the employer's applicants and its search of public seeker profiles."""
+"""Routes: the employer's applicants and its search of public seeker profiles.
+
+- ``GET /api/v1/employer/applications``          applicants to own postings
+- ``GET /api/v1/employer/seekers``               search public profiles
+- ``GET /api/v1/employer/seekers/{seeker_id}``   one public profile (as the search shows it;
+  404 seeker_profile_not_found for a private or unknown one): whom a direct request is for
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from servicekit.auth import EmployerPrincipal
 from services.applications.deps import Cursor, JobFilter, Limit, Services, problems
 from services.applications.domain import Status
-from services.applications.schemas import ApplicationPage, SeekerPage
+from services.applications.schemas import ID, ApplicationPage, SeekerCard, SeekerPage
 
 router = APIRouter(prefix="/api/v1/employer", tags=["employers"])
 
@@ -68,3 +74,20 @@ async def search_seekers(
         cursor=cursor,
         limit=limit,
     )
+
+
+@router.get(
+    "/seekers/{seeker_id}",
+    response_model=SeekerCard,
+    responses=problems(401, 403, 404, 422),
+    summary="One public seeker profile (employers with an employer My Page)",
+    description="What the search shows of the seeker: age band and desired conditions — never a "
+    "name or contact details. 404 seeker_profile_not_found when the profile is private, the "
+    "registration lapsed or was cancelled, or there is no such seeker.",
+)
+async def public_seeker(
+    seeker_id: Annotated[str, Path(pattern=ID, description="the seeker's opaque id")],
+    principal: EmployerPrincipal,
+    services: Services,
+) -> dict[str, Any]:
+    return await services.views.public_seeker(principal, seeker_id)

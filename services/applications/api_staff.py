@@ -1,4 +1,11 @@
-"""Routes: the office's referral queue, issuing the referral letter, declining."""
+"""Routes: the office's referral queue, issuing the referral letter, declining, and the hires
+whose working conditions differ from the posting.
+
+- ``GET /api/v1/staff/applications``                     the office's applications (queue)
+- ``GET /api/v1/staff/applications/conditions-differ``   hires of the office's seekers whose
+  working conditions differ from the posting (労働条件の相違), newest hire first, paged
+- ``POST …/{application_id}/referral`` · ``POST …/{application_id}/decline``
+"""
 
 from __future__ import annotations
 
@@ -32,6 +39,29 @@ async def office_applications(
 ) -> dict[str, Any]:
     return await services.views.office_queue(
         principal, status=status, office_code=office_code, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/conditions-differ",
+    response_model=ApplicationPage,
+    responses=problems(400, 401, 403, 422),
+    summary="Hires whose working conditions differ from the posting (the office's seekers), "
+    "newest hire first",
+    description="Each item's conditions say what differs; its posting is the snapshot the "
+    "seeker applied to. Admins may name an office (office_code) or see every office.",
+)
+async def conditions_differ(
+    principal: StaffPrincipal,
+    services: Services,
+    office_code: Annotated[
+        str | None, Query(pattern=r"^\d{5}$", description="admins: one office")
+    ] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    return await services.views.differing_hires(
+        principal, office_code=office_code, cursor=cursor, limit=limit
     )
 
 

@@ -4,9 +4,10 @@ Routes:
 - ``POST /api/v1/applications``, ``GET /api/v1/applications/{id}``, ``…/{id}/status``,
   ``…/{id}/withdraw``, ``…/{id}/referral-letter``, ``GET /api/v1/me/applications``
                                                            applying and progress   api_applications
-- ``/api/v1/staff/applications`` (queue), ``…/{id}/referral``, ``…/{id}/decline``
+- ``/api/v1/staff/applications`` (queue), ``…/conditions-differ`` (hires whose conditions
+  differ), ``…/{id}/referral``, ``…/{id}/decline``
                                                            the office              api_staff
-- ``/api/v1/employer/applications``, ``/api/v1/employer/seekers``
+- ``/api/v1/employer/applications``, ``/api/v1/employer/seekers`` (and ``…/{seeker_id}``)
                                                            employers               api_employer
 - ``POST /api/v1/requests``, ``GET /api/v1/employer/requests`` (= ``GET /api/v1/requests``),
   ``GET /api/v1/me/requests``, ``POST /api/v1/me/requests/{id}/decline``
@@ -17,7 +18,8 @@ Consumes (queue ``applications.events``): identity.seeker.registered.v1, .confir
 .registration_extended.v1, identity.employer.registered.v1, identity.mypage.opened.v1;
 jobs.posting.published.v1, .changed.v1, .closed.v1, .expired.v1, .renewed.v1 (projections and
 reactions); its own applications.request.rejected.v1 and .sent.v1 (forwarded to employer
-systems on ``employer.replies``).
+systems on ``employer.replies``); identity.export.requested.v1 (a seeker's export: answered
+with applications.export.part_ready.v1, published at once, export.py).
 Consumes (queue ``applications.employer-requests``, bound to exchange ``employer.requests``):
 employer.request.submitted.v1 from employer systems (amqp.py).
 
@@ -31,6 +33,7 @@ from fastapi import FastAPI
 
 from contracts import applications as events
 from contracts.applications import RequestRejected, RequestSent
+from contracts.export import ApplicationsExportPart, ExportRequested
 from contracts.identity import (
     EmployerRegistered,
     MypageOpened,
@@ -56,6 +59,7 @@ from services.applications import api_applications, api_employer, api_requests, 
 from services.applications.amqp import EmployerRequestConsumer
 from services.applications.core import Core
 from services.applications.deps import ApplicationServices
+from services.applications.export import ExportResponder
 from services.applications.handlers import EventHandlers
 from services.applications.letter import LetterRenderer
 from services.applications.repository import OUTBOX_COLLECTIONS, Store
@@ -77,7 +81,7 @@ def create_app(
 ) -> FastAPI:
     rt = Runtime(settings, clock=clock, verifier=verifier)
     relay = rt.outbox(OUTBOX_COLLECTIONS)
-    rt.publishes(*events.EVENTS)
+    rt.publishes(*events.EVENTS, ApplicationsExportPart)
 
     store = Store(rt.db)
     core = Core(
@@ -119,9 +123,13 @@ def create_app(
             PostingRenewed: handlers.on_posting_renewed,
             RequestRejected: handlers.on_request_rejected,
             RequestSent: handlers.on_request_sent,
+            ExportRequested: ExportResponder(
+                services, rt.bus, settings.service_name
+            ).on_export_requested,
         },
         description="Identity's seeker and employer facts and jobs' posting facts (projections "
-        "and reactions); the service's own answers to employer systems (forwarded).",
+        "and reactions); the service's own answers to employer systems (forwarded); a seeker's "
+        "export.",
     )
     EmployerRequestConsumer(rt.bus, db=rt.db, core=core, requests=requests)
     rt.on_startup(store.ensure_indexes)

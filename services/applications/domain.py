@@ -178,6 +178,26 @@ def sort_key(at: datetime, doc_id: str) -> str:
     return f"{int(at.timestamp() * 1000):014d}-{doc_id}"
 
 
+# --- working conditions that differ from the posting (労働条件の相違) -------------------------
+
+CONDITIONS_ITEM_NAMES: dict[str, str] = {
+    "wage": "賃金",
+    "hours": "労働時間",
+    "holidays": "休日",
+    "place": "就業場所",
+    "contract_type": "雇用形態・契約期間",
+    "other": "その他",
+}
+
+
+def conditions_summary(note: str | None, items: list[dict[str, str]]) -> str | None:
+    """One text for readers of the event that know no items: the note, else the items."""
+    if note:
+        return note
+    parts = [f"{CONDITIONS_ITEM_NAMES.get(i['item'], i['item'])}: {i['text']}" for i in items]
+    return " / ".join(parts) or None
+
+
 # --- projections read as rules ---------------------------------------------------------------
 
 SeekerState = Literal["unknown", "provisional", "registered", "cancelled", "lapsed"]
@@ -327,6 +347,12 @@ class ProfileNotPublic(Conflict):
     code = "profile_not_public"
     ja = "この求職者の求職情報は公開されていません。"
     en = "This seeker's profile is not public."
+
+
+class SeekerProfileNotFound(NotFound):
+    code = "seeker_profile_not_found"
+    ja = "この求職者の公開されている求職情報はありません。"
+    en = "This seeker has no public profile."
 
 
 class RequestsNotAccepted(Conflict):

@@ -51,6 +51,12 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="by_office",
         ),
         IndexModel([("job_id", ASCENDING), ("status", ASCENDING)], name="by_job"),
+        # hires whose working conditions differ from the posting, newest first (staff list)
+        IndexModel(
+            [("office_code", ASCENDING), ("differing_hire_seq", DESCENDING)],
+            name="by_office_differing",
+        ),
+        IndexModel([("differing_hire_seq", DESCENDING)], name="differing"),
     ],
     REQUESTS: [
         IndexModel([("seeker_id", ASCENDING), ("seq", DESCENDING)], name="by_seeker"),

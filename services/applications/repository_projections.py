@@ -38,6 +38,12 @@ class ProjectionsRepository:
     ) -> bool:
         return await apply_if_newer(self.store.seekers, seeker_id, version, fields, facet=facet)
 
+    async def public_seeker(self, seeker_id: str) -> Doc | None:
+        """The seeker while the profile is public and the registration live (the rule of a
+        direct request: also a public profile with nothing filled in yet), else None."""
+        query = {k: v for k, v in PUBLIC_SEEKER.items() if k != "profile"}
+        return await self.store.seekers.find_one({"_id": seeker_id, **query})
+
     async def public_seekers(
         self, filters: dict[str, Any], *, cursor: str | None, limit: int
     ) -> list[Doc]:

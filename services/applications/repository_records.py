@@ -91,6 +91,17 @@ class RecordsRepository:
         found = self.store.applications.find(query, HIDDEN).sort("seq", -1 if newest_first else 1)
         return await found.limit(limit + 1).to_list(None)
 
+    async def differing_hires(
+        self, office_code: str | None, *, cursor: str | None, limit: int
+    ) -> list[Doc]:
+        """Hires whose conditions differ from the posting, newest hire first (one office, or
+        all for admins); ``differing_hire_seq`` is the cursor."""
+        query: dict[str, Any] = {"differing_hire_seq": {"$lt": cursor} if cursor else {"$gt": ""}}
+        if office_code:
+            query["office_code"] = office_code
+        found = self.store.applications.find(query, HIDDEN).sort("differing_hire_seq", -1)
+        return await found.limit(limit + 1).to_list(None)
+
     async def open_applications(self, **match: str) -> list[Doc]:
         query = {**match, "status": {"$in": sorted(OPEN)}}
         return await self.store.applications.find(query, {"_id": 1}).to_list(None)

@@ -31,6 +31,8 @@ Note = Annotated[str, BeforeValidator(_clean), Field(min_length=1, max_length=10
 Reason = Annotated[str, BeforeValidator(_clean), Field(min_length=1, max_length=500)]
 Place = Annotated[str, BeforeValidator(_clean), Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(pattern=ID, description="32 hex digits")]
+ConditionsText = Annotated[str, BeforeValidator(_clean), Field(min_length=1, max_length=200)]
+CONDITIONS_ITEMS = ("wage", "hours", "holidays", "place", "contract_type", "other")
 
 
 class Body(BaseModel):
@@ -55,6 +57,13 @@ class ApplyBody(Body):
         return self
 
 
+class ConditionsItemBody(Body):
+    item: Literal["wage", "hours", "holidays", "place", "contract_type", "other"] = Field(
+        description="賃金, 労働時間, 休日, 就業場所, 雇用形態・契約期間, その他"
+    )
+    text: ConditionsText = Field(description="what differs, ≤ 200 characters")
+
+
 class StatusBody(Body):
     status: Literal["screening", "interview", "offered", "hired", "rejected"]
     note: Note | None = None
@@ -64,7 +73,13 @@ class StatusBody(Body):
         default=None, description="offered/hired: hiring conditions differ from the posting"
     )
     conditions_note: Note | None = Field(
-        default=None, description="how they differ (required when conditions_differ is true)"
+        default=None,
+        description="how they differ overall; conditions_differ true needs items or this note",
+    )
+    conditions_items: list[ConditionsItemBody] | None = Field(
+        default=None,
+        max_length=len(CONDITIONS_ITEMS),
+        description="what differs, item by item (each item once); only with conditions_differ",
     )
 
     @model_validator(mode="after")
@@ -75,13 +90,27 @@ class StatusBody(Body):
         elif self.interview_at is not None or self.interview_place is not None:
             raise ValueError("面接の日時と場所は面接（interview）のときだけ指定できます。")
         if self.status not in ("offered", "hired") and (
-            self.conditions_differ is not None or self.conditions_note is not None
+            self.conditions_differ is not None
+            or self.conditions_note is not None
+            or self.conditions_items is not None
         ):
             raise ValueError(
                 "労働条件の相違は内定（offered）・採用（hired）のときだけ指定できます。"
             )
-        if self.conditions_differ and self.conditions_note is None:
-            raise ValueError("求人票と異なる労働条件の内容（conditions_note）を入力してください。")
+        if self.conditions_differ and self.conditions_note is None and not self.conditions_items:
+            raise ValueError(
+                "求人票と異なる労働条件の項目（conditions_items）か内容（conditions_note）を"
+                "入力してください。"
+            )
+        if not self.conditions_differ and (
+            self.conditions_items is not None or self.conditions_note is not None
+        ):
+            raise ValueError(
+                "労働条件の相違の内容は、相違がある（conditions_differ: true）ときだけ指定できます。"
+            )
+        kinds = [i.item for i in self.conditions_items or []]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("労働条件の相違の項目は、同じ項目を一度だけ指定してください。")
         return self
 
 
@@ -102,6 +131,11 @@ class RequestBody(Body):
 # --- responses -------------------------------------------------------------------------------
 
 
+class ConditionsItemOut(BaseModel):
+    item: str
+    text: str
+
+
 class TimelineEntry(BaseModel):
     version: int
     status: Status
@@ -115,6 +149,7 @@ class TimelineEntry(BaseModel):
     interview_place: str | None = None
     conditions_differ: bool | None = None
     conditions_note: str | None = None
+    conditions_items: list[ConditionsItemOut] | None = None
     referral_number: str | None = None
     request_id: str | None = None
 
@@ -125,8 +160,14 @@ class Interview(BaseModel):
 
 
 class Conditions(BaseModel):
+    """The employer's answer, with the offer or the hire, whether the working conditions match
+    the posting (the newest answer counts)."""
+
     differ: bool
     note: str | None = None
+    items: list[ConditionsItemOut] = Field(default_factory=list, description="what differs")
+    status: str | None = Field(default=None, description="offered or hired: answered with it")
+    at: datetime | None = None
 
 
 class ReferralSummary(BaseModel):

@@ -15,6 +15,7 @@ from contracts.applications import (
     ApplicationPostingClosed,
     ApplicationStatusChanged,
     ApplicationWithdrawn,
+    ConditionsItem,
     ReferralDeclined,
     ReferralIssued,
 )
@@ -26,10 +27,12 @@ from services.applications.domain import (
     JobNotFound,
     PostingClosed,
     RescheduleLimitReached,
+    conditions_summary,
     is_final,
     next_status,
     posting_state,
     recent_changes,
+    sort_key,
 )
 from services.applications.offices import office_name
 from services.applications.repository import APPLICATIONS, Doc
@@ -165,8 +168,11 @@ class ProgressService:
         interview_place: str | None = None,
         conditions_differ: bool | None = None,
         conditions_note: str | None = None,
+        conditions_items: list[dict[str, str]] | None = None,
     ) -> Doc:
         by = access.actor(principal)
+        items = [{"item": i["item"], "text": i["text"]} for i in conditions_items or []]
+        summary = conditions_summary(conditions_note, items) if conditions_differ else None
         now = self.core.now()
 
         settings = self.core.settings
@@ -191,7 +197,17 @@ class ProgressService:
                     raise RescheduleLimitReached()
                 fields["interview_reschedules"] = moved + 1
             if conditions_differ is not None:
-                fields["conditions"] = {"differ": conditions_differ, "note": conditions_note}
+                fields["conditions"] = {
+                    "differ": conditions_differ,
+                    "note": conditions_note,
+                    "items": items,
+                    "status": target,
+                    "at": now,
+                }
+            answer = fields.get("conditions") or app.get("conditions") or {}
+            if target == "hired" and answer.get("differ"):
+                # the office's list of hires whose conditions differ (index by_office_differing)
+                fields["differing_hire_seq"] = sort_key(now, app["_id"])
             event = ApplicationStatusChanged(
                 application_id=app["_id"],
                 seeker_id=app["seeker_id"],
@@ -203,7 +219,8 @@ class ProgressService:
                 interview_at=interview_at,
                 interview_place=interview_place,
                 conditions_differ=conditions_differ,
-                conditions_note=conditions_note,
+                conditions_note=summary,
+                conditions_items=[ConditionsItem(**i) for i in items] if items else None,
                 by_role=by[0],
                 by_id=by[1],
                 version=version,
@@ -219,6 +236,7 @@ class ProgressService:
                 interview_place=interview_place,
                 conditions_differ=conditions_differ,
                 conditions_note=conditions_note,
+                conditions_items=items or None,
             )
             return fields, step, [event]
 

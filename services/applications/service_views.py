@@ -16,6 +16,7 @@ from services.applications.domain import (
     JobNotFound,
     NotPostingOwner,
     ReferralLetterNotIssued,
+    SeekerProfileNotFound,
 )
 from services.applications.repository import APPLICATIONS, Doc
 from services.applications.service_requests import RequestService
@@ -112,6 +113,25 @@ class ViewService:
         )
         return await self._render_page(principal, docs, limit)
 
+    async def differing_hires(
+        self, principal: Principal, *, office_code: str | None, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
+        """Staff: hires of their office's seekers whose working conditions differ from the
+        posting, newest hire first. Admins may name an office or see every office."""
+        if not principal.is_staff:
+            raise Forbidden()
+        if office_code and not principal.is_admin and office_code != principal.office_code:
+            raise Forbidden()
+        office = office_code if principal.is_admin else principal.office_code
+        docs = await self.core.records.differing_hires(office, cursor=cursor, limit=limit)
+        items, next_cursor = page(docs, limit, key="differing_hire_seq")
+        audience = views.audience_of(principal.role)
+        seekers = await self.core.projections.seekers(sorted({d["seeker_id"] for d in items}))
+        return {
+            "items": [views.application(d, audience, seekers.get(d["seeker_id"])) for d in items],
+            "next_cursor": next_cursor,
+        }
+
     async def letter(self, principal: Principal, application_id: str) -> Doc:
         app = access.check_visible(
             principal, await self.core.records.get(APPLICATIONS, application_id)
@@ -160,6 +180,15 @@ class ViewService:
         docs = await self.core.projections.public_seekers(filters, cursor=cursor, limit=limit)
         items, next_cursor = page(docs, limit, key="profile_seq")
         return {"items": [views.seeker_card(d) for d in items], "next_cursor": next_cursor}
+
+    async def public_seeker(self, principal: Principal, seeker_id: str) -> dict[str, Any]:
+        """One public profile as the search shows it; 404 for a private, lapsed, cancelled or
+        unknown one alike (whether a seeker exists is not told)."""
+        await self._employer_with_mypage(principal)
+        seeker = await self.core.projections.public_seeker(seeker_id)
+        if seeker is None:
+            raise SeekerProfileNotFound()
+        return views.seeker_card(seeker)
 
     # --- direct requests -----------------------------------------------------------------------
 

@@ -100,7 +100,8 @@ async def apply(
     "/export",
     response_model=Export,
     responses=problems(401, 404),
-    summary="Everything identity holds about me (JSON)",
+    summary="Everything identity holds about me, at once (JSON); the whole export of every "
+    "service's data: POST /api/v1/me/export (api_export.py)",
 )
 async def export(principal: CurrentPrincipal, identity: IdentityDep) -> Export:
     return Export.model_validate(

@@ -102,14 +102,15 @@ async def annotate(
     status_code=status.HTTP_201_CREATED,
     response_model=ConsultationRecorded,
     responses=ERRORS,
-    summary="Record a consultation; in the registration's last month it extends the validity",
+    summary="Record a consultation (相談記録: day, kind, note); in the registration's last "
+    "month it extends the validity",
 )
 async def consult(
     seeker_id: SeekerId, form: ConsultationCreate, staff: StaffPrincipal, identity: IdentityDep
 ) -> ConsultationRecorded:
     assert form.note is not None
     recorded = await service_lifecycle.consult(
-        identity, staff=staff, seeker_id=seeker_id, note=form.note
+        identity, staff=staff, seeker_id=seeker_id, note=form.note, kind=form.kind, on=form.on
     )
     return ConsultationRecorded.model_validate(recorded)
 

@@ -10,6 +10,10 @@ Routes:
   (the current signing key and, after a rotation, the previous one: signing_keys.py)
 - ``/api/v1/me/profile[/visibility]``, ``/api/v1/me/registration/cancel``,
   ``/api/v1/me/seeker-application``, ``/api/v1/me/export``      a seeker's own registration
+- ``/api/v1/me/activity-record?from=&to=``                      the seeker's 求職活動実績
+  (api_activity.py, service_activity.py)
+- ``/api/v1/me/export`` (POST), ``/api/v1/me/export/{id}``       the whole export over the bus
+  (api_export.py, service_export.py)
 - ``/api/v1/staff/seekers[/{id}[/annotations|consultations|confirm|renew|cancel]]``  staff
 - ``/api/v1/occupations``                                      reference data (no login)
 
@@ -20,9 +24,13 @@ identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1,
 identity.seeker.confirmed.v1, identity.seeker.registration_expiring.v1,
 identity.seeker.registration_lapsed.v1, identity.seeker.registration_extended.v1; sends (outbox on
 ``auth_keys``) the command notifier.email.send.v1 carrying an auth key; (outbox on ``sessions``)
-identity.session.ended.v1 (logout, reused refresh token: the session's access tokens are revoked).
+identity.session.ended.v1 (logout, reused refresh token: the session's access tokens are revoked);
+(outbox on ``exports``) identity.export.requested.v1 (a seeker's whole export).
 Consumes (queue ``identity.events``): applications.application.submitted.v1 and
-applications.application.referral_issued.v1 — each extends a registration in its last month.
+applications.application.referral_issued.v1 — each extends a registration in its last month;
+jobs|applications|messaging|notifier.export.part_ready.v1 — the parts of a seeker's export;
+applications.application.status_changed.v1 (interviews, results), .withdrawn.v1 and
+.referral_declined.v1 (results) — with the first two, the seeker's activity record.
 
 Background: the expiry scan (notices 14/7/1 days before a registration ends, then its lapse).
 """
@@ -32,7 +40,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from contracts.applications import ApplicationSubmitted, ReferralIssued
+from contracts.applications import (
+    ApplicationStatusChanged,
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+    ReferralDeclined,
+    ReferralIssued,
+)
+from contracts.export import PARTS, ExportRequested
 from contracts.identity import (
     AccountSessionsEnded,
     EmployerRegistered,
@@ -53,13 +68,16 @@ from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.identity import (
+    api_activity,
     api_auth,
+    api_export,
     api_keys,
     api_me,
     api_reference,
     api_staff,
     api_staff_seekers,
     problems,
+    service_export,
 )
 from services.identity.domain import PasswordPolicyError
 from services.identity.domain_seeker import ProfileInvalid
@@ -86,7 +104,7 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
         issuer.fetch_jwks, issuer=settings.token_issuer, audience=settings.token_audience
     )
     rt = Runtime(settings, clock=clock, verifier=verifier)
-    relay = rt.outbox(OUTBOX_COLLECTIONS)
+    relay = rt.outbox((*OUTBOX_COLLECTIONS, service_export.EXPORTS))
     rt.publishes(
         SeekerRegistered,
         EmployerRegistered,
@@ -102,6 +120,7 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
         RegistrationLapsed,
         RegistrationExtended,
         SendEmail,
+        ExportRequested,
     )
 
     identity = Identity.build(settings, Repository(rt.db), rt.clock, relay, tokens=issuer)
@@ -109,13 +128,21 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
     rt.on_shutdown(identity.stop)
     rt.background(lambda stop: expiry_loop(identity, stop))
     handlers = Handlers(identity)
+    exports = service_export.Exports(identity)
+    rt.on_startup(exports.ensure_indexes)
     rt.consume(
         "identity.events",
         {
             ApplicationSubmitted: handlers.on_application_submitted,
             ReferralIssued: handlers.on_referral_issued,
+            ApplicationStatusChanged: handlers.on_status_changed,
+            ApplicationWithdrawn: handlers.on_withdrawn,
+            ReferralDeclined: handlers.on_referral_declined,
+            **{part: exports.on_part for part in PARTS},
         },
-        description="Applications and referrals, which extend a registration in its last month.",
+        description="Applications and referrals, which extend a registration in its last month; "
+        "the other services' parts of a seeker's export; interviews and results for the "
+        "activity record (求職活動実績).",
     )
 
     app = rt.build_app(
@@ -128,6 +155,8 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
             api_keys.router,
             api_auth.router,
             api_me.router,
+            api_activity.router,
+            api_export.router,
             api_reference.router,
         ],
     )
@@ -135,4 +164,5 @@ def create_app(settings: IdentitySettings, *, clock: Clock | None = None) -> Fas
     app.add_exception_handler(ProfileInvalid, problems.profile_invalid_problem)
     app.add_exception_handler(RequestValidationError, problems.validation_problem)
     app.state.identity = identity
+    app.state.exports = exports
     return app

@@ -17,6 +17,20 @@ JST = ZoneInfo("Asia/Tokyo")
 
 SeekerStatus = Literal["provisional", "registered", "cancelled", "lapsed"]
 ActivityKind = Literal["application", "referral", "consultation"]
+# 相談記録の種類 (a fixed list; stored by its key, shown by its label)
+ConsultationKind = Literal[
+    "career", "documents", "interview_practice", "job_search", "seminar", "training", "other"
+]
+CONSULTATION_KINDS: dict[str, str] = {
+    "career": "職業相談",
+    "documents": "応募書類の相談・添削",
+    "interview_practice": "面接指導",
+    "job_search": "求人の検索・情報提供",
+    "seminar": "セミナー・講習",
+    "training": "職業訓練の相談",
+    "other": "その他",
+}
+CONSULTATION_NOTE_MAX = 2000
 ACTIVE: tuple[str, ...] = ("provisional", "registered")
 # notices go out this many days before the last valid day
 NOTICE_DAYS: tuple[int, ...] = (14, 7, 1)
@@ -162,6 +176,57 @@ def matching_profile(seeker: dict[str, Any], today: date) -> MatchingProfile:
 
 def visible_to_employers(seeker: dict[str, Any], today: date) -> bool:
     return seeker.get("visibility") == "public" and effective_status(seeker, today) in ACTIVE
+
+
+# what an employer's seeker search needs: it filters on these (occupation, prefecture,
+# employment type; applications' repository_projections.public_seekers), and a profile
+# registered without them has not reached the search at all (no profile event yet)
+LISTING_FIELDS: dict[str, str] = {
+    "desired_occupations": "希望職種",
+    "desired_places": "希望勤務地",
+    "employment_types": "希望する雇用形態",
+}
+LISTING_REASONS: dict[str, str] = {
+    "private": "求職情報は非公開です。公開にすると事業所の検索に表示されます。",
+    "cancelled": "求職登録が取り消されているため、事業所の検索には表示されません。",
+    "lapsed": "求職登録の有効期限が切れているため、事業所の検索には表示されません。"
+    "ハローワークで更新してください。",
+    "missing_fields": "公開中ですが、必要な項目が入力されていないため事業所の検索には表示されま"
+    "せん。次の項目を入力してください：",
+}
+LISTED_MESSAGE = "公開中です。事業所の求職者検索に表示されます。"
+
+
+def listing(seeker: dict[str, Any], today: date) -> dict[str, Any]:
+    """Whether employers' seeker search lists the profile now, and if not why: ``reason`` is
+    private, cancelled, lapsed or missing_fields; ``missing_fields`` (stable names with Japanese
+    labels) are the fields to fill in for the search to list it once public."""
+    profile = seeker.get("profile") or {}
+    missing = [
+        {"field": name, "label": label}
+        for name, label in LISTING_FIELDS.items()
+        if not profile.get(name)
+    ]
+    status = effective_status(seeker, today)
+    reason: str | None = None
+    if status in ("cancelled", "lapsed"):
+        reason = status
+    elif seeker.get("visibility") != "public":
+        reason = "private"
+    elif missing:
+        reason = "missing_fields"
+    if reason is None:
+        message = LISTED_MESSAGE
+    elif reason == "missing_fields":
+        message = LISTING_REASONS[reason] + "、".join(m["label"] for m in missing) + "。"
+    else:
+        message = LISTING_REASONS[reason]
+    return {
+        "listed": reason is None,
+        "reason": reason,
+        "missing_fields": missing,
+        "message": message,
+    }
 
 
 def accepts_requests_now(seeker: dict[str, Any], today: date) -> bool:

@@ -19,6 +19,11 @@ Collections:
                       ``refresh_tokens`` ``_id`` = SHA-256 of the token
 - ``login_throttle``  failure counters and locks, per (account e-mail, client IP), per account
                       e-mail and per client IP
+- ``activities``      a seeker's job-search activities from the applications service's events
+                      (applications, referrals, interviews; ``_id`` names the event's fact, so a
+                      redelivery writes nothing new) for the 求職活動実績: ``repository_activity``
+- ``seeker_applications`` per application (``_id``): posting number, title, employer and the
+                      latest status (the record's 結果), newest version wins
 - ``secrets``         the auth-key pepper, shared by every replica (the token signing keys come
                       from files: signing_keys.py)
 
@@ -65,8 +70,15 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="seeker_office_number",
         ),
         IndexModel([("seeker.seeker_number", ASCENDING)], name="seeker_number"),
+        # the employer's name on a seeker's activity record (求職活動実績)
+        IndexModel([("employer.employer_id", ASCENDING)], name="employer_id"),
         # the expiry scan: the day the next notice (or the lapse) of a registration is due
         IndexModel([("seeker.due_on", ASCENDING)], name="seeker_due_on"),
+    ],
+    # a seeker's activity record in date order (repository_activity)
+    "activities": [
+        IndexModel([("seeker_id", ASCENDING), ("on", ASCENDING)], name="seeker_on"),
+        IndexModel([("application_id", ASCENDING)], name="application_id"),
     ],
     AUTH_KEYS: [_ttl("expires_at", EXPIRED_KEY_KEPT)],
     AUTH_KEY_LIMITS: [_ttl("expires_at")],

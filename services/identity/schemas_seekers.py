@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.identity.domain_seeker import ConsultationKind
 from services.identity.fields_profile import Line300, RequiredProse2000
 from services.identity.schemas import BirthDate, Email, PersonName, RequestBody
 from services.identity.schemas_profile import ProfileFields
@@ -109,6 +110,25 @@ class PublicView(BaseModel):
     accepts_direct_requests: bool = False
 
 
+class MissingField(BaseModel):
+    field: str = Field(examples=["desired_occupations"], description="the profile field's name")
+    label: str = Field(examples=["希望職種"])
+
+
+class Listing(BaseModel):
+    """Whether employers' seeker search lists the profile now."""
+
+    listed: bool
+    reason: Literal["private", "cancelled", "lapsed", "missing_fields"] | None = Field(
+        description="why it is not listed; null when listed"
+    )
+    missing_fields: list[MissingField] = Field(
+        description="fields the search needs that are empty (also while private: fill them "
+        "before publishing)"
+    )
+    message: str = Field(description="the state in Japanese, for the seeker")
+
+
 class Profile(BaseModel):
     """The seeker profile (求職情報) with the registration it belongs to."""
 
@@ -147,12 +167,16 @@ class Profile(BaseModel):
         "cancelled or lapsed)"
     )
     public_preview: PublicView = Field(description="what employers would see if it were public")
+    listing: Listing = Field(description="whether employers' seeker search lists it, and why not")
     version: int
     updated_at: datetime | None = None
 
 
 class Consultation(BaseModel):
     consultation_id: str
+    on: date = Field(description="the day of the consultation (Japan date)")
+    kind: ConsultationKind
+    kind_label: str = Field(examples=["職業相談"])
     note: str
     office_code: str
     recorded_at: datetime
@@ -194,7 +218,16 @@ class AnnotationCreate(RequestBody):
 
 
 class ConsultationCreate(RequestBody):
-    note: RequiredProse2000 = Field(description="what was discussed at the counter")
+    note: RequiredProse2000 = Field(description="what was discussed at the counter (≤ 2000)")
+    kind: ConsultationKind = Field(
+        default="career",
+        description="職業相談 career, 応募書類 documents, 面接指導 interview_practice, 求人情報 "
+        "job_search, セミナー seminar, 職業訓練 training, その他 other",
+    )
+    on: date | None = Field(
+        default=None,
+        description="the day it took place (default today); not in the future, at most a year back",
+    )
 
 
 class ConsultationRecorded(Consultation):

@@ -5,7 +5,7 @@ extension of the validity by activity in its last month (``record_activity``).""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
@@ -15,16 +15,21 @@ from servicekit.auth import Principal
 from services.identity.domain_seeker import (
     ACTIVE,
     ANNOTATION_LIMIT,
+    CONSULTATION_KINDS,
     CONSULTATION_LIMIT,
     ActivityKind,
+    ConsultationKind,
     NotProvisional,
+    ProfileInvalid,
     RegistrationCancelled,
     RegistrationLapsed,
     TooManyEntries,
+    Violation,
     effective_status,
     extension_for,
     next_due_on,
     stored_time,
+    today_jst,
     valid_until,
 )
 from services.identity.repository import Doc
@@ -170,16 +175,57 @@ async def annotate(
     return added
 
 
+def consultation_view(item: Doc) -> dict[str, Any]:
+    """A consultation as read; those recorded before kinds and days existed read as a 職業相談
+    on the day they were recorded."""
+    kind = item.get("kind") or "career"
+    on = item.get("on") or today_jst(item["recorded_at"]).isoformat()
+    return {**item, "kind": kind, "kind_label": CONSULTATION_KINDS.get(kind, kind), "on": on}
+
+
+def check_consultation_day(on: date, today: date) -> None:
+    if on > today:
+        raise ProfileInvalid(
+            [
+                Violation(
+                    "on",
+                    "in_future",
+                    "相談日に未来の日付は指定できません。",
+                    "The day of a consultation cannot be in the future.",
+                )
+            ]
+        )
+    if on < today - timedelta(days=366):
+        raise ProfileInvalid(
+            [
+                Violation(
+                    "on",
+                    "too_old",
+                    "相談日は1年以内の日付を指定してください。",
+                    "The day of a consultation must be within the last year.",
+                )
+            ]
+        )
+
+
 async def consult(
-    identity: Identity, *, staff: Principal, seeker_id: str, note: str
+    identity: Identity,
+    *,
+    staff: Principal,
+    seeker_id: str,
+    note: str,
+    kind: ConsultationKind = "career",
+    on: date | None = None,
 ) -> dict[str, Any]:
-    """Record a consultation at the counter; in the registration's last month it extends the
-    validity by a month."""
+    """Record a consultation (相談記録: day, kind, note); in the registration's last month it
+    extends the validity by a month. It counts in the seeker's 求職活動実績."""
     account = await account_for_staff(identity, staff, seeker_id)
     consultation_id = uuid.uuid4().hex
 
     def decide(account: Doc, version: int, today: date) -> Change | None:
         seeker = seeker_of(account)
+        day = on or today
+        check_consultation_day(day, today)
         status = effective_status(seeker, today)
         if status == "cancelled":
             raise RegistrationCancelled()
@@ -192,6 +238,8 @@ async def consult(
         consultations.append(
             {
                 "consultation_id": consultation_id,
+                "on": day.isoformat(),
+                "kind": kind,
                 "note": note,
                 "office_code": staff.office_code or seeker["office_code"],
                 "staff_id": staff.account_id,
@@ -212,8 +260,8 @@ async def consult(
 
     result = await change_seeker(identity, account["_id"], staff_decide(staff, decide))
     seeker = result.account["seeker"]
-    log.info("identity.seeker.consulted", seeker_id=seeker_id, staff_id=staff.account_id)
-    return {**seeker["consultations"][-1], "expires_on": seeker["expires_on"]}
+    log.info("identity.seeker.consulted", seeker_id=seeker_id, staff_id=staff.account_id, kind=kind)
+    return {**consultation_view(seeker["consultations"][-1]), "expires_on": seeker["expires_on"]}
 
 
 # --- validity ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from services.identity.domain_seeker import (
     check_profile,
     effective_status,
     ensure_changeable,
+    listing,
     matching_profile,
     today_jst,
     visible_to_employers,
@@ -78,6 +79,7 @@ def profile_view(account: Doc, today: date) -> dict[str, Any]:
         "annotations": [annotation_view(a) for a in seeker.get("annotations") or []],
         "public_view": preview if visible_to_employers(seeker, today) else None,
         "public_preview": preview,
+        "listing": listing(seeker, today),
         "version": int(account.get("version", 1)),
         "updated_at": seeker.get("updated_at"),
     }

@@ -11,6 +11,7 @@ from typing import Any
 from servicekit import cursors
 from servicekit.auth import Principal
 from servicekit.errors import DomainError
+from services.identity import service_lifecycle
 from services.identity.domain_seeker import OtherOffice, effective_status, today_jst
 from services.identity.repository import Doc
 from services.identity.repository_seekers import search_name
@@ -33,7 +34,9 @@ def staff_view(account: Doc, today: date) -> dict[str, Any]:
         "email": account["email"],
         "account_status": account["status"],
         "registration_kind": seeker.get("kind", "counter"),
-        "consultations": seeker.get("consultations") or [],
+        "consultations": [
+            service_lifecycle.consultation_view(c) for c in seeker.get("consultations") or []
+        ],
     }
 
 

@@ -56,6 +56,10 @@ class IdentitySettings(ServiceSettings):
 
     # registrations: how often the expiry scan (notices 14/7/1 days before, the lapse) runs
     expiry_scan_seconds: float = Field(default=600, gt=0, le=24 * 3600)
+    # the whole export (service_export.py): how long it waits for the other services' parts
+    # before it is answered as partial, and how long a finished export is kept
+    export_part_seconds: float = Field(default=60, gt=0, le=3600)
+    export_keep_days: int = Field(default=7, ge=1, le=90)
 
     # Argon2id (at least m = 19 MiB, t = 2, p = 1) and the threads that run it
     argon2_memory_kib: int = Field(default=19456, ge=19456)

@@ -1,13 +1,21 @@
-"""Routes: postings (求人票) — create, read, change, close, renew, revisions, own list."""
+"""Routes: postings (求人票) — create (or save a draft), read, change, publish a draft, close,
+renew, revisions, own list.
+
+A draft (``"draft": true`` on create) is not published: no job events, not in search, read only
+by its owner and its office's staff (404 to anyone else); PATCH changes it in place (no new
+revision); ``POST /api/v1/jobs/{job_id}/publish`` publishes it (the minimum-wage check then) and
+answers 409 ``posting_not_draft`` for a posting already published. Close and renew refuse a draft
+(409 ``posting_is_draft``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
-from servicekit.auth import CurrentPrincipal
+from servicekit.auth import CurrentPrincipal, Principal, bearer_token, current_principal
 from servicekit.cursors import CursorParam
+from servicekit.errors import DomainError
 from services.jobs.deps import JOB_ID, EmployerOrStaff, Services, problems
 from services.jobs.schemas import (
     CloseBody,
@@ -21,6 +29,19 @@ from services.jobs.schemas import (
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["postings"])
 JobId = Annotated[str, Path(pattern=JOB_ID, description="the posting's id")]
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller when a valid token comes with a public read (a draft's owner); else none."""
+    if bearer_token(request) is None:
+        return None
+    try:
+        return await current_principal(request)
+    except DomainError:
+        return None
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 @router.post(
@@ -65,10 +86,25 @@ async def own_postings(
     "/{job_id}",
     response_model=PostingPublic,
     responses=problems(404, 422),
-    summary="Read a posting (anyone; closed and expired ones say so in status)",
+    summary="Read a posting (anyone; closed and expired ones say so in status; a draft only "
+    "its owner and its office's staff)",
 )
-async def read_posting(job_id: JobId, services: Services) -> dict[str, Any]:
-    return await services.postings.view(job_id=job_id)
+async def read_posting(
+    job_id: JobId, services: Services, principal: MaybePrincipal
+) -> dict[str, Any]:
+    return await services.postings.view(job_id=job_id, principal=principal)
+
+
+@router.post(
+    "/{job_id}/publish",
+    response_model=PostingPublic,
+    responses=problems(401, 403, 404, 409, 422),
+    summary="Publish a draft (owner or staff of its office): open, in search, announced",
+)
+async def publish_posting(
+    job_id: JobId, principal: CurrentPrincipal, services: Services
+) -> dict[str, Any]:
+    return await services.postings.publish(principal=principal, job_id=job_id)
 
 
 @router.patch(

@@ -2,7 +2,7 @@
 
 Routes:
 - ``GET /api/v1/jobs``                                   search (anyone)            api_search
-- ``/api/v1/jobs``, ``/api/v1/jobs/mine``, ``/{job_id}``, ``/{job_id}/close|renew|revisions``
+- ``/api/v1/jobs``, ``/api/v1/jobs/mine``, ``/{job_id}``, ``/{job_id}/publish|close|renew|revisions``
                                                          postings                   api_postings
 - ``/api/v1/me/saved-searches``, ``/api/v1/me/favorites`` a seeker's lists           api_me
 - ``/api/v1/staff/seekers/{seeker_id}/recommendations``, ``/api/v1/me/recommendations``
@@ -10,7 +10,9 @@ Routes:
 
 Consumes (queue ``jobs.events``): identity.employer.registered.v1, identity.mypage.opened.v1,
 identity.seeker.registered.v1, identity.seeker.confirmed.v1, identity.seeker.profile_updated.v1,
-identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections).
+identity.seeker.visibility_changed.v1, identity.seeker.cancelled.v1 (projections);
+identity.export.requested.v1 (a seeker's export: answered with jobs.export.part_ready.v1,
+published at once, export.py).
 Consumes (queue ``jobs.matching``, bulk work kept apart so it never delays the projections): its
 own jobs.posting.published.v1 (saved-search matching on the engine: the posting percolated once).
 Consumes (queue ``jobs.search``, apart from matching and projections so indexing never waits
@@ -39,6 +41,7 @@ import structlog
 from fastapi import FastAPI
 
 from contracts import jobs as jobs_events
+from contracts.export import ExportRequested, JobsExportPart
 from contracts.identity import (
     EmployerRegistered,
     MypageOpened,
@@ -60,6 +63,7 @@ from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.jobs import api_me, api_postings, api_recommendations, api_search
 from services.jobs.deps import JobsServices
+from services.jobs.export import ExportResponder
 from services.jobs.handlers import EventHandlers
 from services.jobs.repository import OUTBOX_COLLECTIONS, Store
 from services.jobs.repository_lists import ListsRepository
@@ -84,7 +88,7 @@ def create_app(
 ) -> FastAPI:
     rt = Runtime(settings, clock=clock, verifier=verifier)
     relay = rt.outbox(OUTBOX_COLLECTIONS)
-    rt.publishes(*jobs_events.EVENTS)
+    rt.publishes(*jobs_events.EVENTS, JobsExportPart)
 
     store = Store(rt.db)
     postings = PostingsRepository(store)
@@ -138,8 +142,12 @@ def create_app(
             SeekerProfileUpdated: handlers.on_profile_updated,
             SeekerVisibilityChanged: handlers.on_visibility_changed,
             SeekerCancelled: handlers.on_seeker_cancelled,
+            ExportRequested: ExportResponder(
+                services, rt.bus, settings.service_name
+            ).on_export_requested,
         },
-        description="Identity's employer and seeker facts (projections that requests need).",
+        description="Identity's employer and seeker facts (projections that requests need); "
+        "a seeker's export.",
     )
     # bulk work on a queue of its own: a load of thousands of postings never delays the
     # projections above (a new employer can post at once)

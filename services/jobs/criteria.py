@@ -83,6 +83,28 @@ class SearchConditions(BaseModel):
     remote: bool = False
     accepts_direct_application: bool = False
     no_experience_required: bool = False
+    annual_holidays_min: int | None = Field(
+        default=None, ge=1, le=366, description="年間休日 at least this many days"
+    )
+    two_day_weekend: Literal["every_week", "any"] | None = Field(
+        default=None,
+        description="週休二日制: every_week (完全週休二日制, every week) or any (every week, "
+        "every other week, some weeks a month…)",
+    )
+    overtime_max: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="時間外労働 at most this many hours a month (no overtime counts as 0; a "
+        "posting with overtime but no hours stated is left out)",
+    )
+    car_commute: bool = Field(default=False, description="マイカー通勤可")
+    no_transfer: bool = Field(default=False, description="転勤なし (stated so by the posting)")
+    no_trial_period: bool = Field(default=False, description="試用期間なし")
+    no_age_limit: bool = Field(default=False, description="年齢制限なし")
+    insurance_complete: bool = Field(
+        default=False, description="雇用・労災・健康・厚生年金 all four insurances"
+    )
 
     @field_validator(
         "prefecture",

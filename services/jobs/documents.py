@@ -79,14 +79,17 @@ def new_posting(
     body: Doc,
     now: datetime,
     valid_until: date,
+    draft: bool = False,
 ) -> Doc:
+    """A new posting: open (published now), or a draft (``published_at`` is when it was
+    written until it is published; no events, not in search)."""
     return {
         "_id": job_id,
         "job_number": job_number,
         "employer_id": employer["_id"],
         "employer_name": employer["name"],
         "office_code": employer["office_code"],
-        "status": "open",
+        "status": "draft" if draft else "open",
         "version": 1,
         "revision": 1,
         "changed_fields": [],

@@ -11,7 +11,7 @@ from servicekit.cursors import InvalidCursor as InvalidCursor
 from servicekit.errors import Conflict, DomainError, Forbidden, NotFound
 
 JST = ZoneInfo("Asia/Tokyo")
-Status = Literal["open", "closed", "expired"]
+Status = Literal["draft", "open", "closed", "expired"]
 WageUnit = Literal["monthly", "daily", "hourly"]
 
 # rough monthly equivalents, used only to order postings of different wage units by wage
@@ -71,6 +71,46 @@ def wage_rank(unit: str, wage_min: int, wage_max: int | None) -> int:
     return wage_top(wage_min, wage_max) * MONTHLY_FACTOR[unit]
 
 
+# --- minimum wage (最低賃金) -----------------------------------------------------------------
+
+# the most hours a month of scheduled work can have (40 hours a week, 労働基準法 第32条)
+LEGAL_MONTHLY_HOURS = 40 * 365 / 7 / 12
+LEGAL_DAILY_HOURS = 8.0
+
+
+def shift_hours(start: str, end: str, break_minutes: int) -> float:
+    """Hours worked in one shift; an end at or before the start runs past midnight."""
+    sh, sm = (int(p) for p in start.split(":"))
+    eh, em = (int(p) for p in end.split(":"))
+    minutes = (eh * 60 + em - sh * 60 - sm) % 1440 or 1440
+    return max(minutes - break_minutes, 0) / 60
+
+
+def daily_hours(shifts: list[dict[str, Any]]) -> float:
+    """The longest shift (the lowest hourly rate); 8 hours when the posting gives none."""
+    hours = [shift_hours(s["start"], s["end"], s.get("break_minutes", 0)) for s in shifts]
+    return max([h for h in hours if h > 0], default=LEGAL_DAILY_HOURS)
+
+
+def monthly_hours(shifts: list[dict[str, Any]], annual_holidays: int | None) -> float:
+    """Scheduled hours a month as Hello Work reckons them (daily hours × working days a year
+    / 12), never more than the legal 40-hour week allows (so an unstated schedule is read in
+    the employer's favour)."""
+    days = max(365 - (annual_holidays or 0), 1)
+    return min(daily_hours(shifts) * days / 12, LEGAL_MONTHLY_HOURS)
+
+
+def hourly_equivalent(
+    unit: str, wage: int, shifts: list[dict[str, Any]], annual_holidays: int | None
+) -> float:
+    """A wage per hour: monthly and daily wages divided by the posting's hours and days."""
+    if unit == "hourly":
+        return float(wage)
+    if unit == "daily":
+        return wage / daily_hours(shifts)
+    return wage / monthly_hours(shifts, annual_holidays)
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 
@@ -115,6 +155,18 @@ class DirectApplicationNeedsMypage(Conflict):
 class PostingClosedError(Conflict):
     code = "posting_closed"
     ja, en = "この求人は募集を終了しています。", "This posting is closed."
+
+
+class NotADraft(Conflict):
+    code = "posting_not_draft"
+    ja = "この求人は下書きではありません。"
+    en = "This posting is not a draft."
+
+
+class DraftNotAllowed(Conflict):
+    code = "posting_is_draft"
+    ja = "下書きの求人にはこの操作はできません。先に公開してください。"
+    en = "The posting is a draft: publish it first."
 
 
 class PostingNotOpen(Conflict):
@@ -168,6 +220,14 @@ class RecommendationNotFound(NotFound):
 class AlreadyRecommended(Conflict):
     code = "already_recommended"
     ja, en = "この求人はすでにこの求職者に送っています。", "Already recommended to this seeker."
+
+
+class PostingInvalid(DomainError):
+    """A posting refused by a rule beyond its fields' shapes (the minimum wage): the same code
+    and shape as a validation error, with the field-level ``errors``."""
+
+    status, code = 422, "validation_error"
+    ja, en = "入力内容に誤りがあります。", "The input is not valid."
 
 
 class InvalidCondition(DomainError):

@@ -73,3 +73,14 @@ def prefectures() -> dict[str, str]:
 
 def prefecture_name(code: str) -> str:
     return prefectures().get(code, code)
+
+
+@cache
+def minimum_wages() -> dict[str, int]:
+    """地域別最低賃金 (hourly, yen) by prefecture code: the current year's table."""
+    raw = json.loads((DATA / "minimum_wages.json").read_text(encoding="utf-8"))
+    return {code: int(yen) for code, yen in raw["hourly"].items()}
+
+
+def minimum_wage(prefecture: str) -> int | None:
+    return minimum_wages().get(prefecture)

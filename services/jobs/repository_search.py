@@ -152,9 +152,17 @@ class SearchEngine:
                 alias=self.postings,
             )
             made = await self.create_index(f"{self.postings}-v{version}", body)
+        older = [] if made else [self.postings]
         if not await self.indices_of(self.saved_searches):
             body = search_index.percolator_body(kuromoji, alias=self.saved_searches)
             await self.create_index(f"{self.saved_searches}-v{version}", body)
+        else:
+            older.append(self.saved_searches)
+        for alias in older:
+            # an index made by an older version: add the fields added since (additive, so
+            # harmless when they are there already)
+            added = {"properties": search_index.CONDITION_PROPERTIES}
+            await self.call("PUT", f"/{alias}/_mapping", added)
         self.ready = True
         log.info(
             "jobs.search.index_ready",

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts import jobs as c
 from contracts.jobs import (
     AgeLimitReason,
+    DayOfMonth,
     Education,
     EmploymentType,
     Insurance,
@@ -18,11 +20,12 @@ from contracts.jobs import (
     Weekday,
     WorkPlace,
 )
+from services.jobs.domain import shift_hours
 from services.jobs.reference import occupations
 
 PREFECTURE = r"^(0[1-9]|[1-3][0-9]|4[0-7])$"
 Text = Annotated[str, Field(min_length=1, max_length=100)]
-Status = Literal["open", "closed", "expired"]
+Status = Literal["draft", "open", "closed", "expired"]
 
 
 class Place(BaseModel):
@@ -30,6 +33,113 @@ class Place(BaseModel):
     prefecture: str = Field(pattern=PREFECTURE, description="JIS X 0401 code, 01–47")
     municipality: str = Field(min_length=1, max_length=40)
     nearest_station: str | None = Field(default=None, max_length=40)
+
+
+# --- the rest of the 求人票: the groups as the API takes them (strict: unknown keys refused) -----
+
+_IN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+Short = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+def _day_of_month(value: DayOfMonth | None) -> DayOfMonth | None:
+    if isinstance(value, int) and not 1 <= value <= 31:
+        raise ValueError("日は 1〜31 か end（月末）で指定してください。")
+    return value
+
+
+class TrialPeriod(c.TrialPeriod):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _note(self) -> TrialPeriod:
+        if self.conditions_differ and not self.conditions_note:
+            raise ValueError("試用期間中の労働条件が異なる場合は、その内容を記入してください。")
+        return self
+
+
+class FixedOvertimePay(c.FixedOvertimePay):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _hours(self) -> FixedOvertimePay:
+        if self.hours is None:
+            raise ValueError(
+                "固定残業代を記載する場合は、その対象となる時間外労働の時間数が必要です。"
+            )
+        return self
+
+
+class CommutingAllowance(c.CommutingAllowance):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _amount(self) -> CommutingAllowance:
+        if self.kind in ("capped", "fixed") and self.amount is None:
+            raise ValueError("通勤手当の上限額または定額（月額）を入力してください。")
+        if self.kind == "none" and self.amount is not None:
+            raise ValueError("通勤手当なしのときは金額を指定できません。")
+        return self
+
+
+class PayDay(c.PayDay):
+    model_config = _IN
+    _valid_day = field_validator("day")(_day_of_month)
+
+
+class Raises(c.Raises):
+    model_config = _IN
+
+
+class Retirement(c.Retirement):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _ages(self) -> Retirement:
+        for flag, until, label in (
+            (self.reemployment, self.reemployment_until, "再雇用"),
+            (self.extension, self.extension_until, "勤務延長"),
+        ):
+            if until is not None and not flag:
+                raise ValueError(f"{label}の上限年齢は、{label}ありのときだけ指定できます。")
+            if until is not None and self.age is not None and until < self.age:
+                raise ValueError(f"{label}の上限年齢は定年以上にしてください。")
+        return self
+
+
+class CarCommute(c.CarCommute):
+    model_config = _IN
+
+
+class SmokingMeasures(c.SmokingMeasures):
+    model_config = _IN
+
+
+class WorkingShift(c.WorkingShift):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _length(self) -> WorkingShift:
+        if self.start == self.end:
+            raise ValueError("始業と終業が同じ時刻です。")
+        if shift_hours(self.start, self.end, 0) * 60 <= self.break_minutes:
+            raise ValueError("休憩時間が就業時間より長くなっています。")
+        return self
+
+
+class Establishment(c.Establishment):
+    model_config = _IN
+
+    @model_validator(mode="after")
+    def _employees(self) -> Establishment:
+        site, total = self.employees_site, self.employees_total
+        if site is not None and total is not None and site > total:
+            raise ValueError("就業場所の従業員数は企業全体の従業員数以下にしてください。")
+        return self
+
+
+class SelectionMethods(c.SelectionMethods):
+    model_config = _IN
+    documents_to_send: tuple[Short, ...] = Field(default=(), max_length=10)
 
 
 class PostingFields(BaseModel):
@@ -53,7 +163,14 @@ class PostingFields(BaseModel):
     wage_unit: WageUnit
     bonus: bool = False
     bonus_note: str | None = Field(default=None, max_length=200)
-    working_hours: str | None = Field(default=None, max_length=200, description="就業時間")
+    working_hours: str | None = Field(
+        default=None,
+        max_length=200,
+        description="就業時間 as free text: kept for postings written before working_shifts",
+    )
+    working_shifts: list[WorkingShift] = Field(
+        default_factory=list, max_length=3, description="就業時間: up to three shifts"
+    )
     overtime: bool = False
     overtime_hours_monthly: int | None = Field(default=None, ge=0, le=100)
     days_off: list[Weekday] = Field(default_factory=list, max_length=7, description="休日")
@@ -76,6 +193,26 @@ class PostingFields(BaseModel):
     accepts_direct_application: bool = Field(
         default=False, description="オンライン自主応募を受け付ける（求人者マイページが必要）"
     )
+    trial_period: TrialPeriod | None = Field(default=None, description="試用期間; null: なし")
+    fixed_overtime_pay: FixedOvertimePay | None = Field(
+        default=None, description="固定残業代 (not part of wage_min/wage_max)"
+    )
+    commuting_allowance: CommutingAllowance | None = Field(default=None, description="通勤手当")
+    pay_closing_day: DayOfMonth | None = Field(default=None, description="賃金締切日 (1–31, end)")
+    pay_day: PayDay | None = Field(default=None, description="賃金支払日")
+    raises: Raises | None = Field(default=None, description="昇給")
+    paid_leave_days: int | None = Field(
+        default=None, ge=0, le=40, description="年次有給休暇（6か月経過後の日数）"
+    )
+    retirement: Retirement | None = Field(default=None, description="定年・再雇用・勤務延長")
+    car_commute: CarCommute | None = Field(default=None, description="マイカー通勤")
+    transfer_possible: bool | None = Field(default=None, description="転勤の可能性")
+    smoking_measures: SmokingMeasures | None = Field(default=None, description="受動喫煙対策")
+    establishment: Establishment | None = Field(default=None, description="事業所情報")
+    selection_methods: SelectionMethods | None = Field(default=None, description="選考方法")
+    special_notes: str | None = Field(default=None, max_length=1000, description="特記事項")
+
+    _valid_closing_day = field_validator("pay_closing_day")(_day_of_month)
 
     @field_validator("occupation_code")
     @classmethod
@@ -106,6 +243,11 @@ class PostingFields(BaseModel):
 class PostingCreate(PostingFields):
     employer_id: str | None = Field(
         default=None, max_length=64, description="staff: the employer the posting is for"
+    )
+    draft: bool = Field(
+        default=False,
+        description="save as a draft (下書き): not published, not in search, no events; "
+        "changed with PATCH, published with POST /api/v1/jobs/{job_id}/publish",
     )
 
 
@@ -147,6 +289,21 @@ class PostingChange(BaseModel):
     remote: Remote | None = None
     accepts_online_referral: bool | None = None
     accepts_direct_application: bool | None = None
+    trial_period: TrialPeriod | None = None
+    fixed_overtime_pay: FixedOvertimePay | None = None
+    commuting_allowance: CommutingAllowance | None = None
+    pay_closing_day: DayOfMonth | None = None
+    pay_day: PayDay | None = None
+    raises: Raises | None = None
+    paid_leave_days: int | None = None
+    retirement: Retirement | None = None
+    car_commute: CarCommute | None = None
+    transfer_possible: bool | None = None
+    smoking_measures: SmokingMeasures | None = None
+    working_shifts: list[WorkingShift] | None = None
+    establishment: Establishment | None = None
+    selection_methods: SelectionMethods | None = None
+    special_notes: str | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)

@@ -21,13 +21,16 @@ from services.jobs.reference import occupations
 
 Doc = dict[str, Any]
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 POSTINGS = "postings"
 SAVED_SEARCHES = "saved-searches"
 TEXT_FIELDS = ("title", "duties", "company", "extra")
 # what a seeker may restrict the keywords to (``fields=title,duties``); ``extra`` (occupation,
 # places, stations, licences, labels) is searched only when no choice is made
 FIELD_CHOICES = ("title", "duties", "company")
+# any 週休二日制 (``two_day_weekend=any``): every one but "none"
+TWO_DAY_WEEKENDS = ("every_week", "biweekly", "monthly", "other")
+ALL_INSURANCE = {"employment", "workers_comp", "health", "pension"}
 
 # ぁ (U+3041) .. ゖ (U+3096) → ァ (U+30A1) .. ヶ (U+30F6)
 _KANA_FOLD = [f"{chr(c)}=>{chr(c + 0x60)}" for c in range(0x3041, 0x3097)]
@@ -89,6 +92,42 @@ def _text(kuromoji: bool) -> Doc:
     return field
 
 
+# the 求人票 conditions searched since mapping version 2 (added to an older index's mapping at
+# start-up, so new writes carry them; ``reindex`` fills them in for the postings written before)
+CONDITION_PROPERTIES: Doc = {
+    "annual_holidays": {"type": "short"},
+    "two_day_weekend": {"type": "keyword"},
+    "overtime_hours": {"type": "short"},
+    "car_commute": {"type": "boolean"},
+    "transfer_possible": {"type": "boolean"},
+    "trial_period": {"type": "boolean"},
+    "age_limited": {"type": "boolean"},
+    "insurance_complete": {"type": "boolean"},
+}
+
+
+def conditions(body: Doc) -> Doc:
+    """The condition fields of a posting's index document. A fact the posting does not state
+    is left out, so a filter on it does not match (no overtime is 0 hours; overtime without
+    hours is unknown; transfers stated neither way are unknown)."""
+    out: Doc = {
+        "two_day_weekend": body.get("two_day_weekend", "none"),
+        "car_commute": bool((body.get("car_commute") or {}).get("allowed")),
+        "trial_period": body.get("trial_period") is not None,
+        "age_limited": body.get("age_min") is not None or body.get("age_max") is not None,
+        "insurance_complete": set(body.get("insurance") or []) >= ALL_INSURANCE,
+    }
+    if body.get("annual_holidays") is not None:
+        out["annual_holidays"] = body["annual_holidays"]
+    if not body.get("overtime"):
+        out["overtime_hours"] = 0
+    elif body.get("overtime_hours_monthly") is not None:
+        out["overtime_hours"] = body["overtime_hours_monthly"]
+    if body.get("transfer_possible") is not None:
+        out["transfer_possible"] = body["transfer_possible"]
+    return out
+
+
 def properties(kuromoji: bool) -> Doc:
     keyword = {"type": "keyword"}
     # the facets' fields: their global ordinals built at each refresh, not by the first search
@@ -110,6 +149,7 @@ def properties(kuromoji: bool) -> Doc:
         "is_remote": {"type": "boolean"},
         "accepts_direct_application": {"type": "boolean"},
         "experience_required": {"type": "boolean"},
+        **CONDITION_PROPERTIES,
         "published_at": {"type": "date"},
         "expires_at": {"type": "date"},
         "valid_until": {"type": "date"},
@@ -191,6 +231,7 @@ def document(doc: Doc) -> Doc:
         "is_remote": body["remote"] != "none",
         "accepts_direct_application": body["accepts_direct_application"],
         "experience_required": body["experience_required"],
+        **conditions(body),
         "published_at": _iso(doc["published_at"]),
         "expires_at": _iso(doc["expires_at"]),
         "valid_until": doc["valid_until"],

@@ -17,7 +17,12 @@ from pydantic import Field, ValidationError, field_validator
 from servicekit import cursors
 from servicekit.cursors import InvalidCursor
 from services.jobs.criteria import SearchConditions, SearchQuery
-from services.jobs.search_index import FIELD_CHOICES, TEXT_FIELDS, normalize_name
+from services.jobs.search_index import (
+    FIELD_CHOICES,
+    TEXT_FIELDS,
+    TWO_DAY_WEEKENDS,
+    normalize_name,
+)
 from services.jobs.text import KeywordQuery
 
 Doc = dict[str, Any]
@@ -121,6 +126,24 @@ def filters(c: SearchConditions) -> list[Doc]:
         f.append({"term": {"accepts_direct_application": True}})
     if c.no_experience_required:
         f.append({"term": {"experience_required": False}})
+    if c.annual_holidays_min is not None:
+        f.append({"range": {"annual_holidays": {"gte": c.annual_holidays_min}}})
+    if c.two_day_weekend == "every_week":
+        f.append({"term": {"two_day_weekend": "every_week"}})
+    elif c.two_day_weekend == "any":
+        f.append({"terms": {"two_day_weekend": list(TWO_DAY_WEEKENDS)}})
+    if c.overtime_max is not None:
+        f.append({"range": {"overtime_hours": {"lte": c.overtime_max}}})
+    if c.car_commute:
+        f.append({"term": {"car_commute": True}})
+    if c.no_transfer:
+        f.append({"term": {"transfer_possible": False}})
+    if c.no_trial_period:
+        f.append({"term": {"trial_period": False}})
+    if c.no_age_limit:
+        f.append({"term": {"age_limited": False}})
+    if c.insurance_complete:
+        f.append({"term": {"insurance_complete": True}})
     if c.municipality:
         f.append({"terms": {"municipalities": [normalize_name(m) for m in c.municipality]}})
     if c.job_number:

@@ -1,4 +1,5 @@
-"""Realistic postings for demos and benchmarks.
+"""Realistic postings for demos and benchmarks (every group of the 求人票, wages at least the
+prefecture's minimum wage).
 
     python -m services.jobs.seed --count 10000 [--employers 500] [--direct] [--db NAME]
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import sys
 import time
@@ -28,7 +30,8 @@ from contracts.jobs import PostingPublished
 from servicekit import outbox
 from servicekit.db import connect
 from services.jobs import documents
-from services.jobs.domain import end_of_month_after_next, today_jst
+from services.jobs.domain import end_of_month_after_next, hourly_equivalent, today_jst
+from services.jobs.reference import minimum_wage
 from services.jobs.repository import Doc, Store
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.schemas import PostingFields
@@ -81,6 +84,81 @@ def _wage(rng: random.Random, occ: dict[str, Any], etype: str) -> dict[str, Any]
     return {"wage_min": wage_min, "wage_max": wage_max, "wage_unit": unit}
 
 
+# the shifts of the seed's postings (就業時間), the longest first in each
+SHIFTS: list[list[Doc]] = [
+    [{"start": "08:30", "end": "17:30", "break_minutes": 60}],
+    [{"start": "09:00", "end": "18:00", "break_minutes": 60}],
+    [{"start": "08:00", "end": "17:00", "break_minutes": 60}],
+    [
+        {"start": "07:00", "end": "16:00", "break_minutes": 60},
+        {"start": "10:00", "end": "19:00", "break_minutes": 60},
+    ],
+    [{"start": "09:00", "end": "15:00", "break_minutes": 45}],
+    [
+        {"start": "22:00", "end": "07:00", "break_minutes": 60},
+        {"start": "09:00", "end": "18:00", "break_minutes": 60},
+    ],
+    [{"start": "10:00", "end": "19:00", "break_minutes": 60}],
+]
+COMMUTING: list[Doc] = [
+    {"kind": "actual"},
+    {"kind": "capped", "amount": 30000},
+    {"kind": "fixed", "amount": 10000},
+]
+SMOKING = ["premises", "indoors", "indoors", "smoking_room", "none"]
+
+
+def _at_least_minimum_wage(body: Doc) -> None:
+    """Raise the seed's wage to the prefecture's minimum wage (per hour, with its shifts)."""
+    floor = minimum_wage(body["prefecture"]) or 0
+    per_hour = hourly_equivalent(
+        body["wage_unit"], body["wage_min"], body["working_shifts"], body["annual_holidays"]
+    )
+    if per_hour >= floor:
+        return
+    step = {"hourly": 10, "daily": 100, "monthly": 1000}[body["wage_unit"]]
+    needed = math.ceil(body["wage_min"] * floor / per_hour / step) * step
+    body["wage_min"] = needed
+    if body["wage_max"] is not None:
+        body["wage_max"] = max(body["wage_max"], needed)
+
+
+def _sheet(rng: random.Random, etype: str, employer: Doc) -> Doc:
+    """The rest of the 求人票, some groups left out as real postings do."""
+    full = etype in ("full_time", "contract")
+    overtime_pay = rng.random() < 0.2 and etype == "full_time"
+    return {
+        "trial_period": {"months": rng.choice([1, 3, 3, 6]), "conditions_differ": False}
+        if rng.random() < 0.6
+        else None,
+        "fixed_overtime_pay": {"amount": rng.choice([20000, 30000, 40000]), "hours": 20}
+        if overtime_pay
+        else None,
+        "commuting_allowance": rng.choice(COMMUTING),
+        "pay_closing_day": rng.choice(["end", 15, 20, 25]),
+        "pay_day": {"month": rng.choice(["same", "next"]), "day": rng.choice([10, 25, "end"])},
+        "raises": {"available": full and rng.random() < 0.8},
+        "paid_leave_days": 10 if full else rng.choice([None, 7, 10]),
+        "retirement": {"age": 60, "reemployment": True, "reemployment_until": 65} if full else None,
+        "car_commute": {"allowed": rng.random() < 0.5, "parking": rng.choice(["free", "none"])},
+        "transfer_possible": rng.random() < 0.2 if full else False,
+        "smoking_measures": {"measure": rng.choice(SMOKING)},
+        "establishment": {
+            "employees_site": (site := rng.choice([5, 12, 30, 80, 150])),
+            "employees_total": site * rng.choice([1, 1, 3, 10]),
+            "founded_year": rng.randint(1950, 2020),
+            "business": employer["industry"],
+        },
+        "selection_methods": {
+            "documents": rng.random() < 0.5,
+            "interview": True,
+            "written_test": rng.random() < 0.2,
+            "result_within_days": rng.choice([7, 10, 14]),
+            "documents_to_send": ["履歴書", "ハローワーク紹介状"],
+        },
+    }
+
+
 def make_body(rng: random.Random, employer: Doc) -> Doc:
     w = words()
     industry = next(i for i in w["industries"] if i["name"] == employer["industry"])
@@ -108,7 +186,7 @@ def make_body(rng: random.Random, employer: Doc) -> Doc:
         "contract_period": "1年（更新あり）" if etype in ("contract", "dispatch") else None,
         **_wage(rng, occ, etype),
         "bonus": etype == "full_time" and rng.random() < 0.7,
-        "working_hours": rng.choice(w["hours"]),
+        "working_shifts": rng.choice(SHIFTS),
         "overtime": rng.random() < 0.6,
         "days_off": rng.choice([["sat", "sun"], ["sun"], ["wed", "sun"], []]),
         "public_holidays_off": rng.random() < 0.5,
@@ -124,7 +202,9 @@ def make_body(rng: random.Random, employer: Doc) -> Doc:
         "remote": "partial" if rng.random() < occ["remote"] else "none",
         "accepts_online_referral": True,
         "accepts_direct_application": employer["registered_with_mypage"] and rng.random() < 0.5,
+        **_sheet(rng, etype, employer),
     }
+    _at_least_minimum_wage(body)
     return PostingFields.model_validate(body).model_dump(mode="json")
 
 

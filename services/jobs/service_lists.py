@@ -152,7 +152,8 @@ class ListsService:
 
     async def add_favorite(self, *, principal: Principal, job_id: str) -> Doc:
         sid = await self._active_seeker(principal)
-        if await self.postings.get(job_id) is None:
+        posting = await self.postings.get(job_id)
+        if posting is None or posting["status"] == "draft":
             raise JobNotFound()
         now = self.clock.now()
         if await self.lists.add_favorite(sid, job_id, now, FAVORITE_LIMIT) == "full":

@@ -21,24 +21,29 @@ from contracts.jobs import (
 from servicekit import outbox
 from servicekit.auth import Principal
 from servicekit.clock import Clock
-from servicekit.errors import Conflict, Forbidden
+from servicekit.errors import Conflict, DomainError, Forbidden
 from servicekit.outbox import OutboxRelay
 from services.jobs import documents
 from services.jobs.access import actor, check_office, check_posting
 from services.jobs.criteria import decode_cursor, encode_cursor
 from services.jobs.domain import (
     DirectApplicationNeedsMypage,
+    DraftNotAllowed,
     EmployerIdRequired,
     EmployerNotFound,
     JobNotFound,
     MypageRequired,
+    NotADraft,
     NotOwner,
     PostingClosedError,
+    PostingInvalid,
     effective_status,
     end_of_month_after_next,
     expires_at,
+    hourly_equivalent,
     today_jst,
 )
+from services.jobs.reference import minimum_wage, prefecture_name
 from services.jobs.repository import Doc
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.repository_projections import ProjectionsRepository
@@ -54,6 +59,36 @@ class ConcurrentChange(Conflict):
     code = "concurrent_change"
     ja = "ほかの操作と重なりました。もう一度お試しください。"
     en = "The posting was changed at the same time; try again."
+
+
+def check_minimum_wage(body: Doc) -> None:
+    """最低賃金: the base wage (wage_min; allowances and fixed overtime pay are not part of it),
+    per hour, at least the highest minimum wage of the posting's work places."""
+    where = [body["prefecture"], *(p["prefecture"] for p in body.get("other_places") or [])]
+    floors = [(m, p) for p in where if (m := minimum_wage(p)) is not None]
+    if not floors:
+        return
+    floor, prefecture = max(floors)
+    hourly = hourly_equivalent(
+        body["wage_unit"],
+        body["wage_min"],
+        body.get("working_shifts") or [],
+        body.get("annual_holidays"),
+    )
+    if hourly >= floor:
+        return
+    name = prefecture_name(prefecture)
+    per_hour = "" if body["wage_unit"] == "hourly" else f"（時間額に換算して約 {int(hourly):,} 円）"
+    raise PostingInvalid(
+        errors=[
+            {
+                "field": "wage_min",
+                "code": "below_minimum_wage",
+                "message": f"賃金が{name}の最低賃金（時間額 {floor:,} 円）を下回っています"
+                f"{per_hour}。",
+            }
+        ]
+    )
 
 
 def ms(now: datetime) -> datetime:
@@ -106,6 +141,8 @@ class PostingService:
 
     async def create(self, *, principal: Principal, body: PostingCreate) -> Doc:
         employer = await self.employer_for(principal, body.employer_id)
+        if not body.draft:  # a draft is checked when it is published
+            check_minimum_wage(body.model_dump(mode="json"))
         if body.accepts_direct_application and not employer["has_mypage"]:
             raise DirectApplicationNeedsMypage()
         serial = await self.postings.next_job_number(employer["office_code"])
@@ -114,10 +151,15 @@ class PostingService:
             job_id=uuid.uuid4().hex,
             job_number=f"{employer['office_code']}-{serial:08d}",
             employer=employer,
-            body=body.model_dump(mode="json", exclude={"employer_id"}),
+            body=body.model_dump(mode="json", exclude={"employer_id", "draft"}),
             now=now,
             valid_until=end_of_month_after_next(today_jst(now)),
+            draft=body.draft,
         )
+        if body.draft:
+            await self.postings.insert(doc)
+            log.info("jobs.posting.drafted", job_id=doc["_id"], by=actor(principal))
+            return doc
         event = PostingPublished(job_id=doc["_id"], version=1, posting=documents.snapshot(doc))
         await self.postings.insert(doc, self._envelope(event, doc["_id"]))
         self.relay.kick("postings", doc["_id"])
@@ -137,8 +179,50 @@ class PostingService:
             raise JobNotFound()
         return doc
 
-    async def view(self, *, job_id: str) -> Doc:
-        return documents.public_view(await self.load(job_id), self.clock.now())
+    async def view(self, *, job_id: str, principal: Principal | None = None) -> Doc:
+        """Anyone reads a published posting; a draft only its owner and its office's staff
+        (to anyone else it does not exist)."""
+        doc = await self.load(job_id)
+        if doc["status"] == "draft":
+            if principal is None:
+                raise JobNotFound()
+            try:
+                check_posting(principal, doc)
+            except DomainError:
+                raise JobNotFound() from None
+        return documents.public_view(doc, self.clock.now())
+
+    async def publish(self, *, principal: Principal, job_id: str) -> Doc:
+        """A draft published: open from now, valid to the end of the month after next, the
+        ``jobs.posting.published.v1`` event. Publishing a published posting changes nothing."""
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.load(job_id)
+            check_posting(principal, doc)
+            now = ms(self.clock.now())
+            if doc["status"] != "draft":
+                raise NotADraft()
+            check_minimum_wage(doc["body"])
+            if doc["body"]["accepts_direct_application"]:
+                employer = await self.projections.employer(doc["employer_id"])
+                if employer is None or not employer["has_mypage"]:
+                    raise DirectApplicationNeedsMypage()
+            valid_until = end_of_month_after_next(today_jst(now))
+            set_ = {
+                "status": "open",
+                "published_at": now,
+                "revised_at": now,
+                "updated_at": now,
+                "valid_until": valid_until.isoformat(),
+                "expires_at": expires_at(valid_until),
+            }
+            after = {**doc, **set_}
+            event = PostingPublished(
+                job_id=job_id, version=doc["version"] + 1, posting=documents.snapshot(after)
+            )
+            if await self._write(doc, set_, event, expect={"status": "draft"}):
+                log.info("jobs.posting.published", job_id=job_id, by=actor(principal))
+                return documents.public_view({**after, "version": doc["version"] + 1}, now)
+        raise ConcurrentChange()
 
     async def revisions(self, *, principal: Principal, job_id: str) -> Doc:
         doc = await self.load(job_id, bulk=True)
@@ -192,6 +276,11 @@ class PostingService:
             changed = sorted(k for k in body if body[k] != doc["body"].get(k))
             if not changed:
                 return documents.public_view(doc, now)
+            if status == "draft":
+                if await self._change_draft(doc, body, now):
+                    return documents.public_view({**doc, "body": body, "updated_at": now}, now)
+                continue
+            check_minimum_wage(body)
             if body["accepts_direct_application"] and not doc["body"]["accepts_direct_application"]:
                 employer = await self.projections.employer(doc["employer_id"])
                 if employer is None or not employer["has_mypage"]:
@@ -231,6 +320,15 @@ class PostingService:
                 return documents.public_view({**after, "version": doc["version"] + 1}, now)
         raise ConcurrentChange()
 
+    async def _change_draft(self, doc: Doc, body: Doc, now: datetime) -> bool:
+        """A draft changes in place: no revision, no history, no event."""
+        set_ = {
+            "body": body,
+            "updated_at": now,
+            **documents.search_fields(body, employer_name=doc["employer_name"]),
+        }
+        return await self.postings.update(doc["_id"], expect={"version": doc["version"]}, set_=set_)
+
     @staticmethod
     def _merged(body: Doc, changes: Doc) -> Doc:
         try:
@@ -246,6 +344,8 @@ class PostingService:
             doc = await self.load(job_id)
             check_posting(principal, doc)
             now = ms(self.clock.now())
+            if doc["status"] == "draft":
+                raise DraftNotAllowed()
             if doc["status"] == "closed":
                 return documents.public_view(doc, now)
             set_ = {"status": "closed", "closed_at": now, "updated_at": now}
@@ -269,6 +369,8 @@ class PostingService:
             check_posting(principal, doc)
             now = ms(self.clock.now())
             status = effective_status(doc, now)
+            if status == "draft":
+                raise DraftNotAllowed()
             if status == "closed":
                 raise PostingClosedError()
             valid_until = end_of_month_after_next(today_jst(now))

@@ -12,7 +12,8 @@ Consumes (queue ``messaging.events``): identity.employer.registered.v1, identity
 identity.seeker.registered.v1, identity.seeker.confirmed.v1, identity.seeker.cancelled.v1;
 applications.application.submitted.v1, …referral_issued.v1, …referral_declined.v1,
 …status_changed.v1, …withdrawn.v1, …posting_closed.v1, applications.request.sent.v1,
-…request.declined.v1, …request.expired.v1.
+…request.declined.v1, …request.expired.v1; identity.export.requested.v1 (a seeker's export:
+answered with messaging.export.part_ready.v1, published at once, export.py).
 
 Publishes (outbox): messaging.conversation.opened.v1 and .closed.v1 (``conversations``),
 messaging.message.sent.v1 (``messages``), messaging.conversation.read.v1 (``read_marks``),
@@ -44,6 +45,7 @@ from contracts.applications import (
     RequestExpired,
     RequestSent,
 )
+from contracts.export import ExportRequested, MessagingExportPart
 from contracts.identity import (
     EmployerRegistered,
     MypageOpened,
@@ -56,6 +58,7 @@ from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.messaging import api_conversations, api_notices
 from services.messaging.deps import MessagingServices
+from services.messaging.export import ExportResponder
 from services.messaging.handlers import EventHandlers
 from services.messaging.repository import OUTBOX_COLLECTIONS, Store
 from services.messaging.repository_conversations import ConversationsRepository
@@ -79,7 +82,7 @@ def create_app(
 ) -> FastAPI:
     rt = Runtime(settings, clock=clock, verifier=verifier)
     relay = rt.outbox(OUTBOX_COLLECTIONS)
-    rt.publishes(*messaging_events.EVENTS)
+    rt.publishes(*messaging_events.EVENTS, MessagingExportPart)
 
     store = Store(rt.db)
     conversations = ConversationsRepository(store)
@@ -127,9 +130,12 @@ def create_app(
             RequestSent: handlers.on_request_sent,
             RequestDeclined: handlers.on_request_declined,
             RequestExpired: handlers.on_request_expired,
+            ExportRequested: ExportResponder(
+                services, rt.bus, settings.service_name
+            ).on_export_requested,
         },
         description="Employers with an employer My Page and seekers (identity); applications "
-        "and direct requests (conversations open, system messages, closing).",
+        "and direct requests (conversations open, system messages, closing); a seeker's export.",
     )
     rt.on_startup(store.ensure_indexes)
     rt.background(closing_loop(services, settings.close_interval_seconds))

@@ -14,11 +14,12 @@ Consumes:
   applications.application.submitted.v1, …status_changed.v1, …referral_issued.v1,
   …referral_declined.v1, …withdrawn.v1, jobs.recommendation.sent.v1,
   jobs.saved_search.matched.v1, identity.seeker.registration_expiring.v1,
-  identity.seeker.registered.v1, identity.seeker.confirmed.v1.
+  identity.seeker.registered.v1, identity.seeker.confirmed.v1; identity.export.requested.v1 (a
+  seeker's export: answered with notifier.export.part_ready.v1, published at once, export.py).
 - its own exclusive queue on the fan-out exchange ``hataraku.live`` (live updates to the streams
   connected to this process; see ``live.py``).
 
-Publishes: no events (live messages on ``hataraku.live`` only).
+Publishes: no events but notifier.export.part_ready.v1 (live messages on ``hataraku.live``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from contracts.applications import (
     ReferralIssued,
     RequestSent,
 )
+from contracts.export import ExportRequested, NotifierExportPart
 from contracts.identity import RegistrationExpiring, SeekerConfirmed, SeekerRegistered
 from contracts.jobs import RecommendationSent, SavedSearchMatched
 from contracts.messaging import ConversationRead, MessageSent, NoticePublished, NoticeRead
@@ -42,6 +44,7 @@ from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.notifier import api_inapp, inapp_texts
 from services.notifier.api_inapp import InApp
+from services.notifier.export import ExportResponder
 from services.notifier.handlers import CommandHandlers
 from services.notifier.inapp_handlers import InAppHandlers
 from services.notifier.inapp_repository import InAppRepository
@@ -105,9 +108,14 @@ def create_app(
             RegistrationExpiring: h.notifying(inapp_texts.registration_expiring),
             SeekerRegistered: h.on_seeker_registered,
             SeekerConfirmed: h.on_seeker_confirmed,
+            ExportRequested: ExportResponder(
+                inapp, rt.bus, settings.service_name
+            ).on_export_requested,
         },
-        description="Facts that become in-app notifications and unread counts (never e-mail).",
+        description="Facts that become in-app notifications and unread counts (never e-mail); "
+        "a seeker's export.",
     )
+    rt.publishes(NotifierExportPart)
     rt.on_startup(inapp_repo.ensure_indexes)
     rt.on_startup(live.start)
     rt.on_shutdown(live.stop)

@@ -97,7 +97,9 @@ async def test_a_referral_goes_from_the_queue_to_a_hire(apps) -> None:
     }
     resp = await apps.client.post(url, json=hired, headers=emp)
     assert resp.status_code == 200, resp.text
-    assert resp.json()["conditions"] == {"differ": True, "note": "勤務地が横浜になります"}
+    conditions = resp.json()["conditions"]
+    assert (conditions["differ"], conditions["note"]) == (True, "勤務地が横浜になります")
+    assert conditions["status"] == "hired" and conditions["items"] == []
     # final: nothing more
     late = await apps.client.post(url, json={"status": "rejected"}, headers=emp)
     assert late.status_code == 409 and late.json()["code"] == "invalid_transition"

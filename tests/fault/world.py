@@ -64,7 +64,7 @@ def posting(n: int) -> dict[str, Any]:
         "prefecture": "13",
         "municipality": "江東区",
         "employment_type": "full_time",
-        "wage_min": 200000,
+        "wage_min": 220000,
         "wage_max": 260000,
         "wage_unit": "monthly",
         "accepts_online_referral": True,

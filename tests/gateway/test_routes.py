@@ -32,6 +32,8 @@ API_PATHS = {
     "/api/v1/me/profile/visibility": "identity",
     "/api/v1/me/registration/cancel": "identity",
     "/api/v1/me/export": "identity",
+    "/api/v1/me/export/e1": "identity",
+    "/api/v1/me/exports": "identity",
     "/api/v1/occupations": "identity",
     "/.well-known/jwks.json": "identity",
     # jobs

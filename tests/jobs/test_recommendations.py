@@ -8,6 +8,7 @@ from tests.conftest import eventually
 from tests.jobs.support import OTHER_OFFICE, create
 
 pytestmark = pytest.mark.integration
+SIX_HOURS = [{"start": "09:00", "end": "16:00", "break_minutes": 60}]
 
 
 async def recommend(
@@ -120,6 +121,7 @@ async def test_automatic_recommendations_say_why(jobs) -> None:
         occupation_code="26",
         wage_min=180000,
         wage_max=None,
+        working_shifts=SIX_HOURS,  # 180,000 for 122.5 hours a month: above the minimum wage
         **sakai,
     )
     unrelated = await create(
@@ -131,6 +133,7 @@ async def test_automatic_recommendations_say_why(jobs) -> None:
         municipality="帯広市",
         wage_min=150000,
         wage_max=None,
+        working_shifts=SIX_HOURS,
     )
     headers = jobs.tokens.seeker(seeker)
 

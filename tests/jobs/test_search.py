@@ -138,7 +138,7 @@ async def test_conditions_combine(jobs) -> None:
         prefecture="13",
         occupation_code="36",
         employment_type="contract",
-        wage_min=9000,
+        wage_min=10000,
         wage_max=None,
         wage_unit="daily",
     )
@@ -177,7 +177,7 @@ async def test_conditions_combine(jobs) -> None:
 async def test_orders_new_wage_deadline_and_relevance(jobs) -> None:
     headers = jobs.tokens.employer(await jobs.employer())
     m = marker()
-    low = await create(jobs.client, headers, description=m, wage_min=200000, wage_max=None)
+    low = await create(jobs.client, headers, description=m, wage_min=220000, wage_max=None)
     high = await create(jobs.client, headers, description=m, wage_min=250000, wage_max=400000)
     hourly = await create(
         jobs.client, headers, description=m, wage_min=2000, wage_max=None, wage_unit="hourly"
@@ -228,7 +228,7 @@ async def test_pages_hold_each_posting_once_while_postings_arrive(jobs, sort: st
                 jobs.client,
                 headers,
                 description=m,
-                wage_min=200000 + 10000 * (i % 4),
+                wage_min=210000 + 10000 * (i % 4),
                 wage_max=None,
             )
         )["job_id"]
@@ -252,7 +252,7 @@ async def test_pages_hold_each_posting_once_while_postings_arrive(jobs, sort: st
             jobs.client,
             headers,
             description=m,
-            wage_min=500000 if pages % 2 else 150000,
+            wage_min=500000 if pages % 2 else 205000,
             wage_max=None,
         )
         cursor = page["next_cursor"]
@@ -277,7 +277,7 @@ async def test_totals_facets_and_highlights(jobs) -> None:
                 prefecture="13" if i < 8 else "27",
                 municipality="新宿区" if i < 8 else "大阪市北区",
                 employment_type="full_time" if i % 2 else "part_time",
-                **({} if i % 2 else {"wage_min": 1200, "wage_max": None, "wage_unit": "hourly"}),
+                **({} if i % 2 else {"wage_min": 1300, "wage_max": None, "wage_unit": "hourly"}),
             )
             for i in range(12)
         )

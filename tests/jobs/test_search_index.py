@@ -8,6 +8,7 @@ import pytest
 
 from services.jobs import search_index
 from services.jobs.reindex import reindex
+from services.jobs.repository_search import SearchEngine
 from tests.conftest import eventually
 from tests.jobs.support import create, marker, searchable
 
@@ -100,3 +101,28 @@ async def test_saved_searches_are_stored_queries(jobs) -> None:
     )
     assert resp.status_code == 204
     assert await stored() == 0
+
+
+async def test_an_index_of_the_first_mapping_gets_the_condition_fields(jobs) -> None:
+    """An index made before the 求人票 condition fields (mapping version 1) gets them at
+    start-up: new writes carry them and saved searches can name them."""
+    settings = jobs.settings.model_copy(update={"search_index_prefix": f"upgrade-{marker()}"})
+    engine = SearchEngine(settings)
+    added = set(search_index.CONDITION_PROPERTIES)
+    try:
+        for alias, body in (
+            (engine.postings, search_index.index_body(False, refresh_interval="1s")),
+            (engine.saved_searches, search_index.percolator_body(False)),
+        ):
+            for name in added:
+                del body["mappings"]["properties"][name]
+            body["aliases"] = {alias: {}}
+            assert await engine.create_index(f"{alias}-v1", body)
+        assert await engine.ensure() is False  # nothing made: both were there
+        for alias in (engine.postings, engine.saved_searches):
+            _, mapping = await engine.call("GET", f"/{alias}/_mapping")
+            (index,) = mapping.values()
+            assert added <= set(index["mappings"]["properties"]), alias
+    finally:
+        await engine.delete_indices(f"{engine.prefix}-*")
+        await engine.close()

@@ -45,6 +45,7 @@ PARAMS = {
     "notification_id": "notification_id",
     "recommendation_id": "recommendation_id",
     "saved_search_id": "saved_search_id",
+    "export_id": "export_id",
 }
 # constants for parameters that name no owned resource
 FIXED = {"name": "swagger-init.js"}
@@ -76,6 +77,7 @@ PRIVATE = (
     "notification_id",
     "saved_search_id",
     "recommendation_id",
+    "export_id",
 )
 OTHERS = ("seeker_other", "employer_other", "staff_other")
 # 0 reads, 1 changes, 2 ends of something, 3 ends of a registration

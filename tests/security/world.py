@@ -263,6 +263,8 @@ async def build(system: System, client: httpx.AsyncClient, *, resources: bool = 
     search = {"name": "新宿の開発職", "conditions": {"prefecture": "13"}}
     made = _ok(await client.post("/api/v1/me/saved-searches", headers=a.headers, json=search), 201)
     ids["saved_search_id"] = str(made.get("saved_search_id") or made.get("id"))
+    made = _ok(await client.post("/api/v1/me/export", headers=a.headers), 202)
+    ids["export_id"] = str(made["export_id"])
 
     async def first(path: str, actor: Actor, key: str) -> str:
         resp = await until(

@@ -58,6 +58,70 @@ async def reload_until(page: Any, url: str, text: str, timeout: float = 10) -> N
         await asyncio.sleep(0.5)
 
 
+async def test_the_form_follows_the_sheet_keeps_what_was_typed_and_saves_a_draft(
+    site: WebSite, browser: Any, system: Any, gw: httpx.AsyncClient
+) -> None:
+    """The 求人票's groups in the form: a wage below Tokyo's minimum wage and fixed overtime
+    pay without its hours are refused at their fields with everything typed kept; a draft is
+    saved (not public), continued and published; the posting page shows the groups."""
+    t = tag()
+    world = await employer_with_posting(system, gw, title=f"準備用の求人 {t}")
+    context = await new_context(browser)
+    page = await context.new_page()
+    await login(page, site, world["employer"]["email"])
+    await page.goto(site.url + "/employer/jobs/new")
+    title = f"倉庫内作業スタッフ {t}"
+    await page.fill("#title", title)
+    await page.fill("#description", "入出荷の検品と梱包。")
+    await page.select_option("#occupation_code", "10")
+    await page.select_option("#employment_type", "part_time")
+    await page.select_option("#prefecture", "13")
+    await page.fill("#municipality", "江東区")
+    await page.select_option("#wage_unit", "hourly")
+    await page.fill("#wage_min", "1100")
+    await page.fill("#fixed_overtime_pay_amount", "10000")
+    await page.fill("#working_shifts_0_start", "9:00")
+    await page.fill("#working_shifts_0_end", "17:00")
+    await page.fill("#working_shifts_0_break_minutes", "60")
+    await page.fill("#annual_holidays", "120")
+    await page.fill("#trial_period_months", "3")
+    await page.select_option("#transfer_possible", "no")
+    await page.fill("#selection_methods_documents_to_send", "履歴書")
+    await page.get_by_role("button", name="登録する").click()
+    assert "時間数" in await page.inner_text("#fixed_overtime_pay_hours-error")
+    assert await page.input_value("#fixed_overtime_pay_amount") == "10000"  # kept
+    await page.fill("#fixed_overtime_pay_hours", "10")
+    await page.get_by_role("button", name="登録する").click()
+    assert "最低賃金" in await page.inner_text("#wage_min-error")
+    assert await page.input_value("#working_shifts_0_end") == "17:00"  # kept
+    assert await page.input_value("#trial_period_months") == "3"
+    await shot(page, site, "employer-05-job-form-sheet-error")
+
+    # saved as a draft (a draft may be unfinished), continued, then published
+    await page.get_by_role("button", name="下書き保存").click()
+    await page.wait_for_url(re.compile(r"/employer/jobs/[0-9a-f]{32}\?done=drafted$"))
+    job_id = re.findall(r"/employer/jobs/([0-9a-f]{32})", page.url)[0]
+    assert await page.inner_text("#job-status") == "下書き"
+    assert (await gw.get(f"/api/v1/jobs/{job_id}")).status_code == 404  # not public
+    await page.get_by_role("link", name="続きを入力して公開する").click()
+    assert await page.input_value("#fixed_overtime_pay_hours") == "10"
+    await page.fill("#wage_min", "1300")
+    await page.get_by_role("button", name="公開する").click()
+    await page.wait_for_url(re.compile(r"\?done=published$"))
+    assert await page.inner_text("#job-status") == "募集中"
+    public = await gw.get(f"/api/v1/jobs/{job_id}")
+    assert public.status_code == 200 and public.json()["fixed_overtime_pay"]["hours"] == 10
+
+    # the posting page: the groups of a 求人票
+    await page.goto(site.url + f"/jobs/{job_id}")
+    assert "月額 10,000円（時間外労働 10時間分）" in await page.inner_text("#sheet-fixed-overtime")
+    assert "09:00〜17:00" in await page.inner_text("#sheet-shifts")
+    assert await page.inner_text("#sheet-transfer") == "なし"
+    assert "あり（3か月）" in await page.inner_text("#sheet-trial")
+    await shot(page, site, "employer-06-posting-sheet")
+    await context.close()
+
+
 async def test_an_employer_creates_changes_lists_and_closes_a_posting(
     site: WebSite, browser: Any, system: Any, gw: httpx.AsyncClient
 ) -> None:
@@ -118,7 +182,9 @@ async def test_an_employer_creates_changes_lists_and_closes_a_posting(
     changed = f"受発注システム開発（リーダー候補） {t}"
     await page.fill("#title", changed)
     await page.fill("#wage_max", "420000")
-    await page.fill("#working_hours", "9:00〜18:00（休憩60分）")
+    await page.fill("#working_shifts_0_start", "9:00")
+    await page.fill("#working_shifts_0_end", "１８：００")
+    await page.fill("#working_shifts_0_break_minutes", "60")
     await page.get_by_role("button", name="変更する").click()
     await page.wait_for_url(re.compile(r"\?done=changed$"))
     assert await page.inner_text("h1") == changed

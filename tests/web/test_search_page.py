@@ -263,6 +263,41 @@ def test_the_order_is_relevance_with_keywords_and_newest_without() -> None:
     assert read_sort("price", "介護") == "relevance"
 
 
+def test_the_working_conditions_are_read_sent_and_described() -> None:
+    sent = QueryParams(
+        "annual_holidays_min=%EF%BC%91%EF%BC%92%EF%BC%90&two_day_weekend=every_week"
+        "&overtime_max=0&car_commute=1&no_transfer=on&no_trial_period=1&no_age_limit=1"
+        "&insurance_complete=1&remote=on"
+    )
+    conditions, errors = read_conditions(sent, set())
+    assert not errors
+    saved = saved_conditions(conditions)
+    assert saved == {
+        "annual_holidays_min": 120,
+        "two_day_weekend": "every_week",
+        "overtime_max": 0,  # no overtime is a condition, not "either"
+        "remote": True,
+        "car_commute": True,
+        "no_transfer": True,
+        "no_trial_period": True,
+        "no_age_limit": True,
+        "insurance_complete": True,
+    }
+    assert api_params(conditions)["overtime_max"] == 0
+    assert api_params(conditions)["insurance_complete"] == "true"
+    described = describe(saved, {})
+    assert ("年間休日", "120日以上") in described
+    assert ("週休二日制", "完全週休二日制（毎週）") in described
+    assert ("時間外労働", "なし") in described
+    assert ("条件", "転勤なし") in described and ("条件", "年齢不問") in described
+    assert "overtime_max=0" in search_url(saved) and "no_transfer=1" in search_url(saved)
+    # what the form cannot send is dropped, not refused
+    odd, errors = read_conditions(
+        QueryParams("annual_holidays_min=7&two_day_weekend=x&overtime_max=-1"), set()
+    )
+    assert not errors and saved_conditions(odd) == {}
+
+
 def test_the_api_gets_every_condition_set_and_only_those() -> None:
     conditions = {
         "q": "介護 -夜勤",

@@ -68,12 +68,12 @@ async def world(system, gw) -> dict[str, Any]:
             title=f"経理事務 {t}",
             occupation_code="26",
             employment_type="contract",
-            wage_min=200000,
+            wage_min=220000,  # at least Tokyo's minimum wage
             wage_max=260000,
             accepts_direct_application=False,
         ),
         "c": posting(title=f"営業アシスタント {t}", employment_type="part_time",
-                     wage_min=1200, wage_max=1500, wage_unit="hourly"),
+                     wage_min=1300, wage_max=1500, wage_unit="hourly"),
     }  # fmt: skip
     jobs = {key: await post_job(gw, employer_auth, body) for key, body in bodies.items()}
 

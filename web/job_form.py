@@ -1,0 +1,411 @@
+"""The employer's posting form (求人票) in Hello Work's groups: the form's flat fields, what they
+become in the API body (nested groups: ``fixed_overtime_pay``, ``working_shifts``…), the values a
+posting shows again in the form, and the API's field errors (dotted paths such as
+``working_shifts.0.start``) placed at the form field they are about. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from web.reference import half_width
+
+Body = dict[str, Any]
+SHIFTS = 3
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str  # the form's field (and the element's id)
+    path: tuple[str | int, ...]  # where it goes in the API body
+    kind: str  # text, longtext, int, check, choice, tri (yes/no/unset), lines, day
+    label: str
+
+
+def _f(name: str, kind: str, label: str, path: tuple[str | int, ...] | None = None) -> FormField:
+    return FormField(name, path or (name,), kind, label)
+
+
+BASIC = [
+    _f("title", "text", "職種（求人のタイトル）"),
+    _f("description", "longtext", "仕事内容"),
+    _f("occupation_code", "choice", "職業分類"),
+    _f("employment_type", "choice", "雇用形態"),
+    _f("prefecture", "choice", "就業場所（都道府県）"),
+    _f("municipality", "text", "就業場所（市区町村）"),
+    _f("nearest_station", "text", "最寄り駅"),
+    _f("wage_unit", "choice", "賃金の形態"),
+    _f("wage_min", "int", "賃金（下限）"),
+    _f("wage_max", "int", "賃金（上限）"),
+    _f("working_hours", "text", "就業時間（以前の記載）"),
+    _f("openings", "int", "採用人数"),
+    _f("accepts_online_referral", "check", "ハローワーク紹介（オンライン紹介）"),
+    _f("accepts_direct_application", "check", "直接応募（オンライン自主応募）"),
+]
+# the scalar conditions the form shows beside the groups
+CONDITIONS = [
+    _f("bonus", "check", "賞与あり"),
+    _f("overtime", "check", "時間外労働あり"),
+    _f("overtime_hours_monthly", "int", "時間外労働（月平均の時間）"),
+    _f("annual_holidays", "int", "年間休日数"),
+    _f("two_day_weekend", "choice", "週休二日制"),
+    _f("paid_leave_days", "int", "年次有給休暇（6か月経過後の日数）"),
+    _f("pay_closing_day", "day", "賃金締切日"),
+    _f("transfer_possible", "tri", "転勤の可能性"),
+    _f("special_notes", "longtext", "求人に関する特記事項"),
+]
+INSURANCE = {"employment": "雇用保険", "workers_comp": "労災保険", "health": "健康保険",
+             "pension": "厚生年金"}  # fmt: skip
+# each group: its fields; a group none of whose fields is filled is left out (null on a change)
+GROUPS: dict[str, list[FormField]] = {
+    "trial_period": [
+        _f("trial_period_months", "int", "試用期間（月）", ("trial_period", "months")),
+        _f(
+            "trial_period_conditions_differ",
+            "check",
+            "試用期間中の労働条件が異なる",
+            ("trial_period", "conditions_differ"),
+        ),
+        _f(
+            "trial_period_conditions_note",
+            "text",
+            "試用期間中の労働条件",
+            ("trial_period", "conditions_note"),
+        ),
+    ],
+    "fixed_overtime_pay": [
+        _f("fixed_overtime_pay_amount", "int", "固定残業代（月額）", ("fixed_overtime_pay", "amount")),
+        _f("fixed_overtime_pay_hours", "int", "固定残業代の時間数", ("fixed_overtime_pay", "hours")),
+    ],
+    "commuting_allowance": [
+        _f("commuting_allowance_kind", "choice", "通勤手当", ("commuting_allowance", "kind")),
+        _f(
+            "commuting_allowance_amount",
+            "int",
+            "通勤手当（月額・上限）",
+            ("commuting_allowance", "amount"),
+        ),
+    ],
+    "pay_day": [
+        _f("pay_day_month", "choice", "賃金支払日（月）", ("pay_day", "month")),
+        _f("pay_day_day", "day", "賃金支払日（日）", ("pay_day", "day")),
+    ],
+    "raises": [_f("raises_available", "tri", "昇給", ("raises", "available"))],
+    "retirement": [
+        _f("retirement_age", "int", "定年（歳）", ("retirement", "age")),
+        _f("retirement_reemployment", "check", "再雇用制度あり", ("retirement", "reemployment")),
+        _f(
+            "retirement_reemployment_until",
+            "int",
+            "再雇用の上限（歳）",
+            ("retirement", "reemployment_until"),
+        ),
+        _f("retirement_extension", "check", "勤務延長あり", ("retirement", "extension")),
+        _f("retirement_extension_until", "int", "勤務延長の上限（歳）", ("retirement", "extension_until")),
+    ],
+    "car_commute": [_f("car_commute_allowed", "tri", "マイカー通勤", ("car_commute", "allowed"))],
+    "smoking_measures": [
+        _f("smoking_measures_measure", "choice", "受動喫煙対策", ("smoking_measures", "measure"))
+    ],
+    "establishment": [
+        _f("establishment_employees_total", "int", "従業員数（企業全体）", ("establishment", "employees_total")),
+        _f("establishment_employees_site", "int", "従業員数（就業場所）", ("establishment", "employees_site")),
+        _f("establishment_founded_year", "int", "設立年", ("establishment", "founded_year")),
+        _f("establishment_capital", "int", "資本金（円）", ("establishment", "capital")),
+        _f("establishment_business", "longtext", "事業内容", ("establishment", "business")),
+        _f("establishment_features", "longtext", "会社の特長", ("establishment", "features")),
+    ],
+    "selection_methods": [
+        _f("selection_methods_documents", "check", "書類選考", ("selection_methods", "documents")),
+        _f("selection_methods_interview", "check", "面接", ("selection_methods", "interview")),
+        _f("selection_methods_written_test", "check", "筆記試験", ("selection_methods", "written_test")),
+        _f(
+            "selection_methods_result_within_days",
+            "int",
+            "選考結果の通知（日以内）",
+            ("selection_methods", "result_within_days"),
+        ),
+        _f(
+            "selection_methods_documents_to_send",
+            "lines",
+            "応募書類",
+            ("selection_methods", "documents_to_send"),
+        ),
+    ],
+}  # fmt: skip
+SHIFT_FIELDS = [
+    _f(f"working_shifts_{i}_{part}", kind, f"就業時間（{i + 1}）{label}", ("working_shifts", i, part))
+    for i in range(SHIFTS)
+    for part, kind, label in (
+        ("start", "time", "始業"),
+        ("end", "time", "終業"),
+        ("break_minutes", "int", "休憩（分）"),
+    )
+]  # fmt: skip
+INSURANCE_FIELDS = [_f(f"insurance_{k}", "check", v, ("insurance",)) for k, v in INSURANCE.items()]
+ALL = [
+    *BASIC,
+    *CONDITIONS,
+    *SHIFT_FIELDS,
+    *INSURANCE_FIELDS,
+    *(f for g in GROUPS.values() for f in g),
+]
+BY_NAME = {f.name: f for f in ALL}
+LABELS = {f.name: f.label for f in ALL}
+REQUIRED_TEXT = ("title", "description", "municipality")
+REQUIRED_CHOICE = ("occupation_code", "prefecture", "employment_type", "wage_unit")
+
+TWO_DAY_WEEKEND = [
+    ("every_week", "毎週（完全週休二日制）"),
+    ("biweekly", "隔週"),
+    ("monthly", "月1〜3回"),
+    ("other", "その他"),
+    ("none", "なし"),
+]
+COMMUTING = [
+    ("actual", "実費支給（上限なし）"),
+    ("capped", "実費支給（上限あり）"),
+    ("fixed", "定額"),
+    ("none", "なし"),
+]
+SMOKING = [
+    ("premises", "あり（敷地内禁煙）"),
+    ("indoors", "あり（屋内禁煙）"),
+    ("smoking_room", "あり（喫煙室設置）"),
+    ("other", "あり（その他）"),
+    ("none", "なし"),
+]
+PAY_MONTH = [("same", "当月"), ("next", "翌月")]
+DAYS = [*((str(d), f"{d}日") for d in range(1, 31)), ("end", "月末")]
+TRI = [("yes", "あり"), ("no", "なし")]
+CAR = [("yes", "可"), ("no", "不可")]
+CHOICES = {
+    "two_day_weekend": TWO_DAY_WEEKEND,
+    "commuting_allowance_kind": COMMUTING,
+    "smoking_measures_measure": SMOKING,
+    "pay_day_month": PAY_MONTH,
+    "pay_closing_day": DAYS,
+    "pay_day_day": DAYS,
+    "transfer_possible": TRI,
+    "raises_available": TRI,
+    "car_commute_allowed": CAR,
+}
+
+
+# --- values of a posting, shown in the form --------------------------------------------------
+
+
+def _get(job: Body, path: tuple[str | int, ...]) -> Any:
+    value: Any = job
+    for part in path:
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and len(value) > part else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
+def values_of(job: Body) -> Body:
+    """A posting's values as the form's fields hold them."""
+    out: Body = {}
+    for f in ALL:
+        value = _get(job, f.path)
+        if f.name.startswith("insurance_"):
+            out[f.name] = f.name.removeprefix("insurance_") in (value or [])
+        elif f.kind == "check":
+            out[f.name] = bool(value)
+        elif f.kind == "tri":
+            out[f.name] = "" if value is None else "yes" if value else "no"
+        elif f.kind == "lines":
+            out[f.name] = "\n".join(value or [])
+        else:
+            out[f.name] = "" if value is None else str(value)
+    return out
+
+
+# --- the form → the API body -----------------------------------------------------------------
+
+
+def _read(form: FormData) -> Body:
+    values: Body = {}
+    for f in ALL:
+        if f.kind == "check":
+            values[f.name] = form.get(f.name) == "yes"
+        elif f.kind == "longtext":
+            raw = form.get(f.name)
+            values[f.name] = raw.strip() if isinstance(raw, str) else ""
+        else:
+            raw = form.get(f.name)
+            text = raw.strip() if isinstance(raw, str) else ""
+            values[f.name] = half_width(text) if f.kind in ("int", "time", "day") else text
+    return values
+
+
+def _number(raw: str) -> int | None:
+    text = raw.replace(",", "").replace("円", "").replace("人", "").replace("日", "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _time(raw: str) -> str | None:
+    match = re.fullmatch(r"(\d{1,2})[:：時](\d{2})分?", raw)
+    if not match:
+        return None
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _convert(f: FormField, raw: Any, errors: dict[str, list[str]]) -> Any:
+    """A filled field's API value (None with an error when it cannot be read)."""
+    if f.kind in ("check",):
+        return bool(raw)
+    if f.kind == "int":
+        number = _number(raw)
+        if number is None:
+            errors[f.name] = ["数字で入力してください（例：250000）。"]
+        return number
+    if f.kind == "time":
+        at = _time(raw)
+        if at is None:
+            errors[f.name] = ["時刻は 9:00 のように入力してください。"]
+        return at
+    if f.kind == "day":
+        if raw == "end":
+            return "end"
+        number = _number(raw)
+        if number is None:
+            errors[f.name] = ["日を選んでください。"]
+        return number
+    if f.kind == "tri":
+        return raw == "yes"
+    if f.kind == "lines":
+        items = [p.strip() for p in re.split(r"[\n、,，]", raw) if p.strip()]
+        return items
+    return raw
+
+
+def _filled(f: FormField, raw: Any) -> bool:
+    return bool(raw) if f.kind == "check" else raw not in ("", None)
+
+
+def parse(form: FormData, *, job: Body | None) -> tuple[Body, Body, dict[str, list[str]]]:
+    """(API body, values to show again, errors found here). On a change (``job``) every field
+    is sent, an emptied one cleared; a group keeps what the form does not show of it."""
+    change = job is not None
+    values = _read(form)
+    errors: dict[str, list[str]] = {}
+    body: Body = {}
+    for name in REQUIRED_TEXT:
+        if not values[name]:
+            errors[name] = [f"{LABELS[name]}を入力してください。"]
+    for name in REQUIRED_CHOICE:
+        if not values[name]:
+            errors[name] = [f"{LABELS[name]}を選択してください。"]
+    if not values["wage_min"]:
+        errors["wage_min"] = ["賃金の下限を入力してください。"]
+    for f in [*BASIC, *CONDITIONS]:
+        raw = values[f.name]
+        if f.name in errors:
+            continue
+        if _filled(f, raw) or f.kind in ("check", "tri"):
+            if f.kind == "tri" and not raw:
+                if change:
+                    body[f.name] = None
+                continue
+            value = _convert(f, raw, errors)
+            if f.name not in errors:
+                body[f.name] = value
+        elif change and f.name not in ("openings",):
+            body[f.name] = None
+    if body.get("two_day_weekend") is None:
+        body["two_day_weekend"] = "none"
+    body["insurance"] = [k for k in INSURANCE if values[f"insurance_{k}"]]
+
+    shifts = []
+    for i in range(SHIFTS):
+        row = [f for f in SHIFT_FIELDS if f.path[1] == i]
+        if not any(values[f.name] for f in row[:2]):
+            continue
+        shift: Body = {}
+        for f in row:
+            if not values[f.name]:
+                if f.path[2] != "break_minutes":
+                    errors[f.name] = ["始業と終業の時刻を入力してください。"]
+                continue
+            value = _convert(f, values[f.name], errors)
+            if value is not None:
+                shift[str(f.path[2])] = value
+        shifts.append(shift)
+    body["working_shifts"] = shifts
+
+    for group, fields in GROUPS.items():
+        before = (job or {}).get(group) or {}
+        if not any(_filled(f, values[f.name]) for f in fields):
+            if change or group in body:
+                body[group] = None
+            continue
+        out: Body = dict(before) if isinstance(before, dict) else {}
+        for f in fields:
+            key = str(f.path[1])
+            raw = values[f.name]
+            if _filled(f, raw) or f.kind == "check":
+                value = _convert(f, raw, errors)
+                if f.name not in errors:
+                    out[key] = value
+            else:
+                out.pop(key, None)
+        body[group] = out
+    if not change:
+        body = {k: v for k, v in body.items() if v is not None}
+    return body, values, errors
+
+
+# --- the API's errors at the form's fields -----------------------------------------------------
+
+
+def place_errors(problem_errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Field-level API errors at the form field they are about: ``pay_day.day`` → pay_day_day;
+    a group's own error (``fixed_overtime_pay``) at the group's last field it names; a
+    whole-body one ("") at the upper wage or in the summary."""
+    out: dict[str, list[str]] = {}
+    for err in problem_errors:
+        path = str(err.get("field") or "")
+        message = str(err.get("message") or "")
+        out.setdefault(_target(path, message), []).append(message)
+    return out
+
+
+def _target(path: str, message: str) -> str:
+    if not path:
+        return "wage_max" if "賃金" in message else ""
+    parts = path.split(".")
+    while parts:
+        name = "_".join(parts)
+        if name in BY_NAME:
+            return name
+        inside = [n for n in BY_NAME if n.startswith(name + "_")]
+        if inside:
+            return _best(parts[0], inside)
+        parts.pop()
+    return ""
+
+
+# which field of a group its own errors belong to
+_GROUP_TARGET = {
+    "fixed_overtime_pay": "fixed_overtime_pay_hours",
+    "commuting_allowance": "commuting_allowance_amount",
+    "trial_period": "trial_period_conditions_note",
+    "retirement": "retirement_age",
+    "establishment": "establishment_employees_site",
+}
+
+
+def _best(group: str, inside: list[str]) -> str:
+    wanted = _GROUP_TARGET.get(group)
+    if wanted in inside:
+        return wanted
+    ends = [n for n in inside if n.endswith("_end")]
+    return ends[0] if ends else inside[0]
