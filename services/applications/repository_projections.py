@@ -16,6 +16,14 @@ PUBLIC_SEEKER = {
     "lapsed": {"$ne": True},
     "profile": {"$exists": True},
 }
+# in employers' seeker search only with what the search filters on (identity's profile says so
+# to the seeker: services/identity/domain_seeker.py LISTING_FIELDS)
+LISTED_SEEKER = {
+    **PUBLIC_SEEKER,
+    "p_occupations.0": {"$exists": True},
+    "p_prefectures.0": {"$exists": True},
+    "p_employment_types.0": {"$exists": True},
+}
 
 
 class ProjectionsRepository:
@@ -47,7 +55,7 @@ class ProjectionsRepository:
     async def public_seekers(
         self, filters: dict[str, Any], *, cursor: str | None, limit: int
     ) -> list[Doc]:
-        query: dict[str, Any] = {**PUBLIC_SEEKER, **filters}
+        query: dict[str, Any] = {**LISTED_SEEKER, **filters}
         if cursor:
             query["profile_seq"] = {"$lt": cursor}
         found = self.store.seekers.find(query).sort("profile_seq", -1).limit(limit + 1)

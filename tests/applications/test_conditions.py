@@ -226,3 +226,33 @@ async def test_a_public_profile_with_nothing_filled_in_shows_no_conditions(apps)
     assert resp.status_code == 200, resp.text
     desired = resp.json()["desired"]
     assert desired["desired_occupations"] == [] and desired["desired_wage_min"] is None
+
+
+async def test_the_seeker_search_lists_only_profiles_with_what_it_filters_on(apps) -> None:
+    """As identity tells the seeker (``listing``): a public profile without desired occupations,
+    places or employment types is not in employers' seeker search, even unfiltered; the
+    single public view stays reachable (a request may still be sent)."""
+    from tests.applications.conftest import PROFILE
+
+    employer = apps.tokens.employer(await apps.employer())
+    listed = await apps.seeker()
+    bare = await apps.seeker(profile={**PROFILE, "employment_types": []})
+
+    async def everyone() -> list[str]:
+        ids: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = await apps.client.get(
+                "/api/v1/employer/seekers", params=params, headers=employer
+            )
+            assert page.status_code == 200, page.text
+            ids += [i["seeker_id"] for i in page.json()["items"]]
+            cursor = page.json().get("next_cursor")
+            if not cursor:
+                return ids
+
+    found = await everyone()
+    assert listed in found and bare not in found
+    card = await apps.client.get(f"/api/v1/employer/seekers/{bare}", headers=employer)
+    assert card.status_code == 200
