@@ -154,7 +154,7 @@ async def test_a_broker_killed_mid_drain_comes_back_with_one_consumer_and_each_e
     consumer = h.consumer
 
     async def slow(event, envelope):  # slow enough that the kill finds the drain under way
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)  # (a prefetch of 32 at a time: ~64 a second, ~4 s after 40)
         await h.on_seeker(event, envelope)
 
     consumer.handlers[SeekerRegistered.TYPE] = (SeekerRegistered, slow)
