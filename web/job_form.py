@@ -15,13 +15,16 @@ from web.reference import half_width
 
 Body = dict[str, Any]
 SHIFTS = 3
+OTHER_PLACES = 4  # the API's limit
+LICENSES = 10
 
 
 @dataclass(frozen=True)
 class FormField:
     name: str  # the form's field (and the element's id)
     path: tuple[str | int, ...]  # where it goes in the API body
-    kind: str  # text, longtext, int, check, choice, tri (yes/no/unset), lines, day
+    kind: str  # text, longtext, int, check, member (of a list), choice, tri (yes/no/unset),
+    # lines, day
     label: str
 
 
@@ -45,9 +48,21 @@ BASIC = [
     _f("accepts_online_referral", "check", "ハローワーク紹介（オンライン紹介）"),
     _f("accepts_direct_application", "check", "直接応募（オンライン自主応募）"),
 ]
+# 応募資格 (in the 仕事内容 group of a 求人票): age limit with its legal reason, education,
+# experience, licences
+QUALIFICATIONS = [
+    _f("age_min", "int", "年齢制限（下限・歳）"),
+    _f("age_max", "int", "年齢制限（上限・歳）"),
+    _f("age_limit_reason", "choice", "年齢制限の理由（例外事由）"),
+    _f("education_required", "choice", "学歴"),
+    _f("experience_required", "check", "必要な経験あり"),
+    _f("experience_note", "text", "必要な経験の内容"),
+    _f("licenses_required", "lines", "必要な免許・資格"),
+]
 # the scalar conditions the form shows beside the groups
 CONDITIONS = [
     _f("bonus", "check", "賞与あり"),
+    _f("public_holidays_off", "check", "祝日は休み"),
     _f("overtime", "check", "時間外労働あり"),
     _f("overtime_hours_monthly", "int", "時間外労働（月平均の時間）"),
     _f("annual_holidays", "int", "年間休日数"),
@@ -145,12 +160,34 @@ SHIFT_FIELDS = [
         ("break_minutes", "int", "休憩（分）"),
     )
 ]  # fmt: skip
-INSURANCE_FIELDS = [_f(f"insurance_{k}", "check", v, ("insurance",)) for k, v in INSURANCE.items()]
+PLACE_FIELDS = [
+    _f(f"other_places_{i}_{part}", kind, f"ほかの就業場所（{i + 1}）{label}", ("other_places", i, part))
+    for i in range(OTHER_PLACES)
+    for part, kind, label in (
+        ("prefecture", "choice", "都道府県"),
+        ("municipality", "text", "市区町村"),
+        ("nearest_station", "text", "最寄り駅"),
+    )
+]  # fmt: skip
+WEEKDAYS = {
+    "mon": "月",
+    "tue": "火",
+    "wed": "水",
+    "thu": "木",
+    "fri": "金",
+    "sat": "土",
+    "sun": "日",
+}
+INSURANCE_FIELDS = [_f(f"insurance_{k}", "member", v, ("insurance",)) for k, v in INSURANCE.items()]
+DAYS_OFF_FIELDS = [_f(f"days_off_{k}", "member", f"休日（{v}曜日）", ("days_off",)) for k, v in WEEKDAYS.items()]  # fmt: skip
 ALL = [
     *BASIC,
+    *QUALIFICATIONS,
     *CONDITIONS,
     *SHIFT_FIELDS,
+    *PLACE_FIELDS,
     *INSURANCE_FIELDS,
+    *DAYS_OFF_FIELDS,
     *(f for g in GROUPS.values() for f in g),
 ]
 BY_NAME = {f.name: f for f in ALL}
@@ -178,6 +215,27 @@ SMOKING = [
     ("other", "あり（その他）"),
     ("none", "なし"),
 ]
+# 労働施策総合推進法施行規則 第1条の3 第1項: the exceptions that allow an age limit
+AGE_LIMIT_REASONS = [
+    ("1", "1号：定年年齢を上限として、期間の定めのない労働契約で募集する"),
+    ("2a", "2号イ：法令の規定により年齢制限がある"),
+    ("2b", "2号ロ：長期勤続によるキャリア形成のため、若年者等を期間の定めのない労働契約で募集する"),
+    (
+        "2c",
+        "2号ハ：技能・ノウハウの継承のため、労働者の少ない特定の年齢層に限り期間の定めのない労働契約で募集する",
+    ),
+    ("2d", "2号ニ：芸術・芸能の分野で表現の真実性等のため特定の年齢層に限る"),
+    ("3a", "3号イ：60歳以上の高年齢者に限る"),
+    ("3b", "3号ロ：特定の年齢層の雇用を促進する国の施策の対象者に限る"),
+]
+EDUCATION = [
+    ("none", "不問"),
+    ("high_school", "高校卒以上"),
+    ("vocational", "専修学校卒以上"),
+    ("junior_college", "短大・高専卒以上"),
+    ("university", "大学卒以上"),
+    ("graduate", "大学院修了以上"),
+]
 PAY_MONTH = [("same", "当月"), ("next", "翌月")]
 DAYS = [*((str(d), f"{d}日") for d in range(1, 31)), ("end", "月末")]
 TRI = [("yes", "あり"), ("no", "なし")]
@@ -192,6 +250,8 @@ CHOICES = {
     "transfer_possible": TRI,
     "raises_available": TRI,
     "car_commute_allowed": CAR,
+    "age_limit_reason": AGE_LIMIT_REASONS,
+    "education_required": EDUCATION,
 }
 
 
@@ -215,8 +275,8 @@ def values_of(job: Body) -> Body:
     out: Body = {}
     for f in ALL:
         value = _get(job, f.path)
-        if f.name.startswith("insurance_"):
-            out[f.name] = f.name.removeprefix("insurance_") in (value or [])
+        if f.kind == "member":
+            out[f.name] = f.name.removeprefix(f"{f.path[0]}_") in (value or [])
         elif f.kind == "check":
             out[f.name] = bool(value)
         elif f.kind == "tri":
@@ -234,9 +294,9 @@ def values_of(job: Body) -> Body:
 def _read(form: FormData) -> Body:
     values: Body = {}
     for f in ALL:
-        if f.kind == "check":
+        if f.kind in ("check", "member"):
             values[f.name] = form.get(f.name) == "yes"
-        elif f.kind == "longtext":
+        elif f.kind in ("longtext", "lines"):
             raw = form.get(f.name)
             values[f.name] = raw.strip() if isinstance(raw, str) else ""
         else:
@@ -288,7 +348,7 @@ def _convert(f: FormField, raw: Any, errors: dict[str, list[str]]) -> Any:
 
 
 def _filled(f: FormField, raw: Any) -> bool:
-    return bool(raw) if f.kind == "check" else raw not in ("", None)
+    return bool(raw) if f.kind in ("check", "member") else raw not in ("", None)
 
 
 def parse(form: FormData, *, job: Body | None) -> tuple[Body, Body, dict[str, list[str]]]:
@@ -306,7 +366,7 @@ def parse(form: FormData, *, job: Body | None) -> tuple[Body, Body, dict[str, li
             errors[name] = [f"{LABELS[name]}を選択してください。"]
     if not values["wage_min"]:
         errors["wage_min"] = ["賃金の下限を入力してください。"]
-    for f in [*BASIC, *CONDITIONS]:
+    for f in [*BASIC, *QUALIFICATIONS, *CONDITIONS]:
         raw = values[f.name]
         if f.name in errors:
             continue
@@ -320,9 +380,41 @@ def parse(form: FormData, *, job: Body | None) -> tuple[Body, Body, dict[str, li
                 body[f.name] = value
         elif change and f.name not in ("openings",):
             body[f.name] = None
+    # fields the API does not take as null: their "not stated"
     if body.get("two_day_weekend") is None:
         body["two_day_weekend"] = "none"
+    if body.get("education_required") is None:
+        body["education_required"] = "none"
+    licenses = body.get("licenses_required") or []
+    body["licenses_required"] = licenses
+    if len(licenses) > LICENSES:
+        errors["licenses_required"] = [f"免許・資格は{LICENSES}件までにしてください。"]
+    age_limited = any(values[n] for n in ("age_min", "age_max"))
+    if age_limited and not values["age_limit_reason"] and "age_limit_reason" not in errors:
+        errors["age_limit_reason"] = [
+            "年齢制限を設ける場合は、その理由（例外事由）を選んでください。"
+        ]
+    if values["age_limit_reason"] and not age_limited:
+        errors["age_limit_reason"] = ["年齢制限がないときは「年齢制限なし」を選んでください。"]
     body["insurance"] = [k for k in INSURANCE if values[f"insurance_{k}"]]
+    body["days_off"] = [k for k in WEEKDAYS if values[f"days_off_{k}"]]
+
+    places = []
+    for i in range(OTHER_PLACES):
+        row = [f for f in PLACE_FIELDS if f.path[1] == i]
+        if not any(values[f.name] for f in row):
+            continue
+        place: Body = {}
+        for f in row:
+            part = str(f.path[2])
+            if values[f.name]:
+                place[part] = values[f.name]
+            elif part == "prefecture":
+                errors[f.name] = ["ほかの就業場所の都道府県を選択してください。"]
+            elif part == "municipality":
+                errors[f.name] = ["ほかの就業場所の市区町村を入力してください。"]
+        places.append(place)
+    body["other_places"] = places
 
     shifts = []
     for i in range(SHIFTS):

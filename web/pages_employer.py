@@ -136,6 +136,7 @@ NOTICES = {
     "published": "下書きの求人を公開しました。",
     "changed": "求人の内容を変更しました。",
     "closed": "求人の募集を終了しました。",
+    "deleted": "下書きの求人を削除しました。",
     "status": "選考状況を更新しました。",
     "sent": "リクエストを送信しました。",
 }
@@ -277,6 +278,8 @@ async def _posting_form(
         choices=job_form.CHOICES,
         insurance=job_form.INSURANCE,
         shifts=range(job_form.SHIFTS),
+        places=range(job_form.OTHER_PLACES),
+        weekdays=job_form.WEEKDAYS,
     )
 
 
@@ -370,6 +373,29 @@ async def edit_job(
 ) -> Response:
     job = await _own_posting(request, session, job_id)
     return await _save_posting(request, web, form, job)
+
+
+@router.get("/jobs/{job_id}/delete", response_class=HTMLResponse)
+async def delete_draft_page(request: Request, session: EmployerOnly, job_id: str) -> Response:
+    """Deleting a draft, confirmed first (a published posting is closed, not deleted)."""
+    job = await _own_posting(request, session, job_id)
+    return await render(request, "employer_job_delete.html", job=job, error=None)
+
+
+@router.post("/jobs/{job_id}/delete", response_class=HTMLResponse)
+async def delete_draft(
+    request: Request, session: EmployerOnly, form: FormDep, job_id: str
+) -> Response:
+    job = await _own_posting(request, session, job_id)
+    try:
+        await api(request, "DELETE", f"/api/v1/jobs/{job['job_id']}")
+    except ApiError as exc:
+        if exc.status >= 500 or exc.code == "maintenance":
+            raise
+        return await render(
+            request, "employer_job_delete.html", status=409, job=job, error=exc.detail
+        )
+    return RedirectResponse("/employer/jobs?done=deleted", status_code=303)
 
 
 @router.get("/jobs/{job_id}/close", response_class=HTMLResponse)

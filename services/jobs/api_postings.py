@@ -1,17 +1,18 @@
 """Routes: postings (求人票) — create (or save a draft), read, change, publish a draft, close,
-renew, revisions, own list.
+renew, revisions, own list, delete a draft.
 
 A draft (``"draft": true`` on create) is not published: no job events, not in search, read only
 by its owner and its office's staff (404 to anyone else); PATCH changes it in place (no new
 revision); ``POST /api/v1/jobs/{job_id}/publish`` publishes it (the minimum-wage check then) and
 answers 409 ``posting_not_draft`` for a posting already published. Close and renew refuse a draft
-(409 ``posting_is_draft``)."""
+(409 ``posting_is_draft``). ``DELETE /api/v1/jobs/{job_id}`` deletes a draft (204; no event, it
+announced nothing); a published posting is closed, not deleted (409 ``posting_not_draft``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from servicekit.auth import CurrentPrincipal, Principal, bearer_token, current_principal
 from servicekit.cursors import CursorParam
@@ -117,6 +118,17 @@ async def change_posting(
     job_id: JobId, body: PostingChange, principal: CurrentPrincipal, services: Services
 ) -> dict[str, Any]:
     return await services.postings.change(principal=principal, job_id=job_id, change=body)
+
+
+@router.delete(
+    "/{job_id}",
+    status_code=204,
+    responses=problems(401, 404, 409, 422),
+    summary="Delete a draft (owner or staff of its office); a published posting: 409",
+)
+async def delete_draft(job_id: JobId, principal: CurrentPrincipal, services: Services) -> Response:
+    await services.postings.delete_draft(principal=principal, job_id=job_id)
+    return Response(status_code=204)
 
 
 @router.post(

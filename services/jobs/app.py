@@ -2,7 +2,8 @@
 
 Routes:
 - ``GET /api/v1/jobs``                                   search (anyone)            api_search
-- ``/api/v1/jobs``, ``/api/v1/jobs/mine``, ``/{job_id}``, ``/{job_id}/publish|close|renew|revisions``
+- ``/api/v1/jobs``, ``/api/v1/jobs/mine``, ``/{job_id}`` (GET, PATCH; DELETE a draft),
+  ``/{job_id}/publish|close|renew|revisions``
                                                          postings                   api_postings
 - ``/api/v1/me/saved-searches``, ``/api/v1/me/favorites`` a seeker's lists           api_me
 - ``/api/v1/staff/seekers/{seeker_id}/recommendations``, ``/api/v1/me/recommendations``

@@ -63,6 +63,13 @@ class PostingsRepository:
         result = await self.postings.update_one({"_id": job_id, **expect}, update)
         return result.modified_count == 1
 
+    async def delete_draft(self, job_id: str, version: int) -> bool:
+        """A draft removed, only while it is still the draft read (a draft has no outbox)."""
+        result = await self.postings.delete_one(
+            {"_id": job_id, "status": "draft", "version": version}
+        )
+        return result.deleted_count == 1
+
     async def due_for_expiry(self, now: datetime, limit: int) -> list[Doc]:
         cursor = self.postings.find(
             {"status": "open", "expires_at": {"$lte": now}},

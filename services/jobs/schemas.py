@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts import jobs as c
 from contracts.jobs import (
@@ -181,7 +188,9 @@ class PostingFields(BaseModel):
     age_min: int | None = Field(default=None, ge=15, le=99)
     age_max: int | None = Field(default=None, ge=15, le=99)
     age_limit_reason: AgeLimitReason | None = Field(
-        default=None, description="年齢制限の例外事由 (1号, 2号イ〜ニ → 2a–2d, 3号イ・ロ → 3a, 3b)"
+        default=None,
+        validate_default=True,
+        description="年齢制限の例外事由 (1号, 2号イ〜ニ → 2a–2d, 3号イ・ロ → 3a, 3b)",
     )
     education_required: Education = "none"
     experience_required: bool = False
@@ -221,6 +230,19 @@ class PostingFields(BaseModel):
             raise ValueError("職業分類コード（中分類）が正しくありません。")
         return value
 
+    @field_validator("fixed_overtime_pay")
+    @classmethod
+    def _overtime_paid(
+        cls, value: FixedOvertimePay | None, info: ValidationInfo
+    ) -> FixedOvertimePay | None:
+        # ``overtime`` comes before ``fixed_overtime_pay``: already validated here
+        if value is not None and info.data.get("overtime") is False:
+            raise ValueError(
+                "固定残業代を記載する場合は、時間外労働「あり」にしてください"
+                "（時間外労働なしとは両立しません）。"
+            )
+        return value
+
     @field_validator("days_off", "insurance")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
@@ -230,14 +252,28 @@ class PostingFields(BaseModel):
     def _consistent(self) -> PostingFields:
         if self.wage_max is not None and self.wage_max < self.wage_min:
             raise ValueError("賃金の上限は下限以上にしてください。")
-        limited = self.age_min is not None or self.age_max is not None
-        if limited and self.age_limit_reason is None:
-            raise ValueError("年齢制限を設ける場合は例外事由（age_limit_reason）が必要です。")
-        if not limited and self.age_limit_reason is not None:
-            raise ValueError("年齢制限がないときは例外事由を指定できません。")
-        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
-            raise ValueError("年齢の下限は上限以下にしてください。")
         return self
+
+    @field_validator("age_max")
+    @classmethod
+    def _age_order(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("age_min")
+        if value is not None and low is not None and low > value:
+            raise ValueError("年齢の上限は下限以上にしてください。")
+        return value
+
+    @field_validator("age_limit_reason")
+    @classmethod
+    def _age_reason(
+        cls, value: AgeLimitReason | None, info: ValidationInfo
+    ) -> AgeLimitReason | None:
+        # after age_min and age_max (validated first); at this field, where the form asks it
+        limited = info.data.get("age_min") is not None or info.data.get("age_max") is not None
+        if limited and value is None:
+            raise ValueError("年齢制限を設ける場合は、その理由（例外事由）を選んでください。")
+        if not limited and value is not None and {"age_min", "age_max"} <= info.data.keys():
+            raise ValueError("年齢制限がないときは例外事由を指定できません。")
+        return value
 
 
 class PostingCreate(PostingFields):
@@ -329,6 +365,16 @@ class PostingPublic(PostingFields):
     job_id: str
     job_number: str
     status: Status
+
+    @field_validator("fixed_overtime_pay")
+    @classmethod
+    def _overtime_paid(
+        cls, value: FixedOvertimePay | None, info: ValidationInfo
+    ) -> FixedOvertimePay | None:
+        """A posting stored before the rule (fixed overtime pay, no overtime) still reads; a
+        change to it is refused until it is made consistent."""
+        return value
+
     revision: int
     employer_id: str
     employer_name: str

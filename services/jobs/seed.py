@@ -204,6 +204,8 @@ def make_body(rng: random.Random, employer: Doc) -> Doc:
         "accepts_direct_application": employer["registered_with_mypage"] and rng.random() < 0.5,
         **_sheet(rng, etype, employer),
     }
+    if not body["overtime"]:  # fixed overtime pay only with overtime (else contradictory)
+        body["fixed_overtime_pay"] = None
     _at_least_minimum_wage(body)
     return PostingFields.model_validate(body).model_dump(mode="json")
 

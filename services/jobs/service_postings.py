@@ -224,6 +224,22 @@ class PostingService:
                 return documents.public_view({**after, "version": doc["version"] + 1}, now)
         raise ConcurrentChange()
 
+    async def delete_draft(self, *, principal: Principal, job_id: str) -> None:
+        """A draft deleted by its owner or its office's staff (to anyone else it does not exist);
+        a published posting is closed, never deleted (409). No event: a draft announced nothing."""
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.load(job_id)
+            try:
+                check_posting(principal, doc)
+            except DomainError:
+                raise JobNotFound() from None
+            if doc["status"] != "draft":
+                raise NotADraft()
+            if await self.postings.delete_draft(job_id, doc["version"]):
+                log.info("jobs.posting.draft_deleted", job_id=job_id, by=actor(principal))
+                return
+        raise ConcurrentChange()
+
     async def revisions(self, *, principal: Principal, job_id: str) -> Doc:
         doc = await self.load(job_id, bulk=True)
         check_posting(principal, doc)

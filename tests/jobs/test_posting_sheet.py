@@ -65,7 +65,7 @@ async def refused(jobs, body: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def test_every_group_is_stored_read_and_carried_by_the_event(jobs) -> None:
     headers = jobs.tokens.employer(await jobs.employer())
-    created = await create(jobs.client, headers, **SHEET)
+    created = await create(jobs.client, headers, **SHEET, overtime=True)
     read = (await jobs.client.get(f"/api/v1/jobs/{created['job_id']}")).json()
     for name, value in SHEET.items():
         got = read[name]
@@ -104,7 +104,20 @@ async def test_an_old_posting_without_the_groups_reads(jobs) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"fixed_overtime_pay": {"amount": 30000}}, "fixed_overtime_pay", "時間数"),
+        (
+            {"fixed_overtime_pay": {"amount": 30000}, "overtime": True},
+            "fixed_overtime_pay",
+            "時間数",
+        ),
+        # fixed overtime pay while there is no overtime: contradictory
+        (
+            {"fixed_overtime_pay": {"amount": 30000, "hours": 20}},
+            "fixed_overtime_pay",
+            "時間外労働",
+        ),
+        ({"age_max": 35}, "age_limit_reason", "例外事由"),
+        ({"age_limit_reason": "1"}, "age_limit_reason", "年齢制限がない"),
+        ({"age_min": 40, "age_max": 30, "age_limit_reason": "1"}, "age_max", "下限以上"),
         ({"commuting_allowance": {"kind": "capped"}}, "commuting_allowance", "月額"),
         (
             {"trial_period": {"months": 3, "conditions_differ": True}},
@@ -387,3 +400,76 @@ async def test_a_draft_is_private_until_published(jobs) -> None:
     assert (await jobs.client.get(f"/api/v1/jobs/{job_id}")).status_code == 200
     resp = await jobs.client.post(f"/api/v1/jobs/{job_id}/publish", headers=owner)
     assert resp.status_code == 409 and resp.json()["code"] == "posting_not_draft"
+
+
+async def test_a_change_to_no_overtime_with_fixed_overtime_pay_is_refused(jobs) -> None:
+    headers = jobs.tokens.employer(await jobs.employer())
+    fixed = {"amount": 30000, "hours": 20}
+    created = await create(jobs.client, headers, overtime=True, fixed_overtime_pay=fixed)
+    url = f"/api/v1/jobs/{created['job_id']}"
+    resp = await jobs.client.patch(url, json={"overtime": False}, headers=headers)
+    assert resp.status_code == 422, resp.text
+    assert [e["field"] for e in resp.json()["errors"]] == ["fixed_overtime_pay"]
+    # one stored before the rule still reads and closes; a change must make it consistent
+    await jobs.db["postings"].update_one(
+        {"_id": created["job_id"]}, {"$set": {"body.overtime": False}}
+    )
+    assert (await jobs.client.get(url)).status_code == 200
+    resp = await jobs.client.patch(url, json={"title": "改題"}, headers=headers)
+    assert resp.status_code == 422, resp.text
+    assert [e["field"] for e in resp.json()["errors"]] == ["fixed_overtime_pay"]
+    resp = await jobs.client.patch(url, json={"fixed_overtime_pay": None}, headers=headers)
+    assert resp.status_code == 200 and resp.json()["fixed_overtime_pay"] is None, resp.text
+
+
+async def test_the_employer_form_fields_are_stored_and_read(jobs) -> None:
+    headers = jobs.tokens.employer(await jobs.employer())
+    fields = {
+        "age_max": 35,
+        "age_limit_reason": "3a",
+        "days_off": ["sat", "sun"],
+        "public_holidays_off": True,
+        "education_required": "university",
+        "experience_required": True,
+        "experience_note": "業務システム開発 3年以上",
+        "licenses_required": ["普通自動車第一種運転免許", "基本情報技術者"],
+        "other_places": [{"prefecture": "14", "municipality": "横浜市", "nearest_station": None}],
+    }
+    created = await create(jobs.client, headers, **fields)
+    read = (await jobs.client.get(f"/api/v1/jobs/{created['job_id']}")).json()
+    assert {k: read[k] for k in fields} == fields
+    errors = await refused(jobs, posting(licenses_required=["免許"] * 11))
+    assert [e["field"] for e in errors] == ["licenses_required"], errors
+
+
+async def test_a_draft_is_deleted_by_its_owner_and_a_published_posting_is_not(jobs) -> None:
+    employer = await jobs.employer()
+    owner = jobs.tokens.employer(employer)
+    other = jobs.tokens.employer(await jobs.employer())
+    seeker = jobs.tokens.seeker(await jobs.seeker())
+    draft = await create(jobs.client, owner, draft=True)
+    url = f"/api/v1/jobs/{draft['job_id']}"
+
+    # to anyone but its owner and its office's staff the draft does not exist
+    assert (await jobs.client.delete(url)).status_code == 401
+    for headers in (other, seeker, jobs.tokens.staff(office="99999")):
+        resp = await jobs.client.delete(url, headers=headers)
+        assert resp.status_code == 404 and resp.json()["code"] == "job_not_found", resp.text
+    resp = await jobs.client.delete(url, headers=owner)
+    assert resp.status_code == 204, resp.text
+    assert (await jobs.client.get(url, headers=owner)).status_code == 404
+    assert (await jobs.client.delete(url, headers=owner)).status_code == 404
+    mine = (await jobs.client.get("/api/v1/jobs/mine", headers=owner)).json()
+    assert draft["job_id"] not in [i["job_id"] for i in mine["items"]]
+
+    # staff of the office delete a draft too; a published posting is closed, never deleted
+    second = await create(jobs.client, owner, draft=True)
+    resp = await jobs.client.delete(f"/api/v1/jobs/{second['job_id']}", headers=jobs.tokens.staff())
+    assert resp.status_code == 204, resp.text
+    published = await create(jobs.client, owner)
+    resp = await jobs.client.delete(f"/api/v1/jobs/{published['job_id']}", headers=owner)
+    assert resp.status_code == 409 and resp.json()["code"] == "posting_not_draft", resp.text
+    assert (await jobs.client.get(f"/api/v1/jobs/{published['job_id']}")).status_code == 200
+    # a draft announced nothing, so its deletion announces nothing either
+    for job_id in (draft["job_id"], second["job_id"]):
+        assert [e for e in jobs.spy.received if e.subject == job_id] == []

@@ -174,7 +174,7 @@ async def test_a_change_is_a_new_revision_with_its_snapshot(jobs) -> None:
         ({"occupation_code": "B"}, "occupation_code"),  # a major group is not precise enough
         ({"prefecture": "48"}, "prefecture"),
         ({"wage_min": 300000, "wage_max": 200000}, ""),
-        ({"age_max": 35}, ""),  # an age limit needs its legal reason
+        ({"age_max": 35}, "age_limit_reason"),  # an age limit needs its legal reason
         ({"employment_type": "freelance"}, "employment_type"),
         ({"salary": 1}, "salary"),
         ({"title": ""}, "title"),

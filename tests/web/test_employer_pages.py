@@ -87,10 +87,23 @@ async def test_the_form_follows_the_sheet_keeps_what_was_typed_and_saves_a_draft
     await page.fill("#trial_period_months", "3")
     await page.select_option("#transfer_possible", "no")
     await page.fill("#selection_methods_documents_to_send", "履歴書")
+    await page.fill("#age_max", "35")  # an age limit without its legal reason
+    await page.check("#days_off_sun")
+    await page.fill("#licenses_required", "フォークリフト運転技能者")
+    await page.select_option("#other_places_0_prefecture", "11")
+    await page.fill("#other_places_0_municipality", "川口市")
+    await page.get_by_role("button", name="登録する").click()
+    assert "例外事由" in await page.inner_text("#age_limit_reason-error")
+    assert await page.input_value("#other_places_0_municipality") == "川口市"  # kept
+    await page.select_option("#age_limit_reason", "3a")
+    await page.fill("#age_min", "60")
+    await page.fill("#age_max", "")
     await page.get_by_role("button", name="登録する").click()
     assert "時間数" in await page.inner_text("#fixed_overtime_pay_hours-error")
     assert await page.input_value("#fixed_overtime_pay_amount") == "10000"  # kept
+    assert await page.is_checked("#days_off_sun")
     await page.fill("#fixed_overtime_pay_hours", "10")
+    await page.check("#overtime")  # fixed overtime pay needs overtime
     await page.get_by_role("button", name="登録する").click()
     assert "最低賃金" in await page.inner_text("#wage_min-error")
     assert await page.input_value("#working_shifts_0_end") == "17:00"  # kept
@@ -111,6 +124,10 @@ async def test_the_form_follows_the_sheet_keeps_what_was_typed_and_saves_a_draft
     assert await page.inner_text("#job-status") == "募集中"
     public = await gw.get(f"/api/v1/jobs/{job_id}")
     assert public.status_code == 200 and public.json()["fixed_overtime_pay"]["hours"] == 10
+    got = public.json()
+    assert got["age_min"] == 60 and got["age_limit_reason"] == "3a" and got["days_off"] == ["sun"]
+    assert got["other_places"][0]["municipality"] == "川口市"
+    assert got["licenses_required"] == ["フォークリフト運転技能者"]
 
     # the posting page: the groups of a 求人票
     await page.goto(site.url + f"/jobs/{job_id}")
@@ -119,6 +136,24 @@ async def test_the_form_follows_the_sheet_keeps_what_was_typed_and_saves_a_draft
     assert await page.inner_text("#sheet-transfer") == "なし"
     assert "あり（3か月）" in await page.inner_text("#sheet-trial")
     await shot(page, site, "employer-06-posting-sheet")
+
+    # a draft deleted after a confirmation
+    await page.goto(site.url + "/employer/jobs/new")
+    await page.fill("#title", f"削除する下書き {t}")
+    await page.fill("#description", "書きかけ。")
+    await page.select_option("#occupation_code", "10")
+    await page.select_option("#prefecture", "13")
+    await page.fill("#municipality", "江東区")
+    await page.fill("#wage_min", "250000")
+    await page.get_by_role("button", name="下書き保存").click()
+    await page.wait_for_url(re.compile(r"\?done=drafted$"))
+    draft_id = re.findall(r"/employer/jobs/([0-9a-f]{32})", page.url)[0]
+    await page.get_by_role("button", name="下書きを削除").click()
+    await page.get_by_role("button", name="削除する").click()
+    await page.wait_for_url(re.compile(r"/employer/jobs\?done=deleted$"))
+    assert "削除しました" in await page.inner_text("main")
+    resp = await page.goto(site.url + f"/employer/jobs/{draft_id}")
+    assert resp is not None and resp.status == 404
     await context.close()
 
 

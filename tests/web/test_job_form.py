@@ -52,6 +52,20 @@ FORM = {
     "selection_methods_interview": "yes",
     "selection_methods_documents_to_send": "履歴書\n職務経歴書、ハローワーク紹介状",
     "special_notes": "未経験歓迎",
+    "age_max": "３５",
+    "age_limit_reason": "2b",
+    "education_required": "high_school",
+    "experience_required": "yes",
+    "experience_note": "接客の経験 1年以上",
+    "licenses_required": "普通自動車第一種運転免許\nフォークリフト運転技能者",
+    "days_off_sat": "yes",
+    "days_off_sun": "yes",
+    "public_holidays_off": "yes",
+    "other_places_0_prefecture": "14",
+    "other_places_0_municipality": "横浜市",
+    "other_places_1_prefecture": "11",
+    "other_places_1_municipality": "さいたま市",
+    "other_places_1_nearest_station": "大宮駅",
 }
 
 
@@ -87,8 +101,45 @@ def test_the_form_becomes_the_groups_of_the_api_body() -> None:
         "ハローワーク紹介状",
     ]
     assert body["selection_methods"]["interview"] is True
+    # 応募資格, days off, the other work places
+    assert body["age_max"] == 35 and body["age_limit_reason"] == "2b" and "age_min" not in body
+    assert body["education_required"] == "high_school"
+    assert body["experience_required"] is True and body["experience_note"] == "接客の経験 1年以上"
+    assert body["licenses_required"] == ["普通自動車第一種運転免許", "フォークリフト運転技能者"]
+    assert body["days_off"] == ["sat", "sun"] and body["public_holidays_off"] is True
+    assert body["other_places"] == [
+        {"prefecture": "14", "municipality": "横浜市"},
+        {"prefecture": "11", "municipality": "さいたま市", "nearest_station": "大宮駅"},
+    ]
     # a new posting leaves out what is not filled
     assert "paid_leave_days" not in body and "working_hours" not in body
+
+
+def test_nothing_stated_is_the_api_default_and_a_change_clears_it() -> None:
+    empty = {k: "" for k in FORM if k.startswith(("age_", "education", "experience", "licenses",
+                                                  "days_off", "public", "other_places"))}  # fmt: skip
+    body, _, errors = job_form.parse(form(**empty), job=None)
+    assert errors == {}
+    assert body["education_required"] == "none" and body["licenses_required"] == []
+    assert body["days_off"] == [] and body["other_places"] == []
+    assert body["experience_required"] is False and "age_max" not in body
+    job = {"age_max": 35, "age_limit_reason": "2b", "experience_note": "接客"}
+    body, _, errors = job_form.parse(form(**empty), job=job)
+    assert errors == {}
+    assert body["age_max"] is None and body["age_limit_reason"] is None
+    assert body["experience_note"] is None and body["licenses_required"] == []
+
+
+def test_an_age_limit_needs_its_reason_and_a_place_its_municipality() -> None:
+    _, values, errors = job_form.parse(
+        form(age_limit_reason="", other_places_1_municipality="", licenses_required="免許\n" * 11),
+        job=None,
+    )
+    assert set(errors) == {"age_limit_reason", "other_places_1_municipality", "licenses_required"}
+    assert "例外事由" in errors["age_limit_reason"][0]
+    assert values["age_max"] == "35" and values["other_places_1_prefecture"] == "11"  # kept
+    _, _, errors = job_form.parse(form(age_max="", age_limit_reason="1"), job=None)
+    assert set(errors) == {"age_limit_reason"}
 
 
 def test_a_change_clears_emptied_groups_and_keeps_what_the_form_does_not_show() -> None:
@@ -114,6 +165,9 @@ def test_a_posting_comes_back_into_the_form() -> None:
     assert values["working_shifts_1_end"] == "07:00" and values["pay_closing_day"] == "end"
     assert values["transfer_possible"] == "no" and values["insurance_health"] is True
     assert values["selection_methods_documents_to_send"] == "履歴書\n職務経歴書\nハローワーク紹介状"
+    assert values["days_off_sat"] is True and values["days_off_mon"] is False
+    assert values["other_places_1_nearest_station"] == "大宮駅" and values["age_max"] == "35"
+    assert values["licenses_required"] == "普通自動車第一種運転免許\nフォークリフト運転技能者"
     again, _, errors = job_form.parse(FormData(_as_form(values)), job=body)
     assert errors == {}
     assert {k: again[k] for k in body} == body
@@ -140,6 +194,9 @@ def test_api_errors_land_at_their_fields() -> None:
             {"field": "selection_methods.documents_to_send.3", "message": "長すぎます。"},
             {"field": "wage_min", "message": "最低賃金"},
             {"field": "", "message": "賃金の上限は下限以上にしてください。"},
+            {"field": "age_limit_reason", "message": "例外事由"},
+            {"field": "other_places.1.municipality", "message": "市区町村"},
+            {"field": "licenses_required.2", "message": "100文字"},
         ]
     )
     assert placed == {
@@ -150,6 +207,9 @@ def test_api_errors_land_at_their_fields() -> None:
         "selection_methods_documents_to_send": ["長すぎます。"],
         "wage_min": ["最低賃金"],
         "wage_max": ["賃金の上限は下限以上にしてください。"],
+        "age_limit_reason": ["例外事由"],
+        "other_places_1_municipality": ["市区町村"],
+        "licenses_required": ["100文字"],
     }
 
 
@@ -170,6 +230,8 @@ def test_the_form_renders_every_group_with_what_was_typed() -> None:
             choices=job_form.CHOICES,
             insurance=job_form.INSURANCE,
             shifts=range(job_form.SHIFTS),
+            places=range(job_form.OTHER_PLACES),
+            weekdays=job_form.WEEKDAYS,
             csrf_token="t",
             helpdesk={"phone": "0120-000-000", "hours": "", "email": ""},
         )
@@ -180,3 +242,6 @@ def test_the_form_renders_every_group_with_what_was_typed() -> None:
     assert 'value="30000"' in html  # what was typed, as read (half-width)
     assert 'value="22:00"' in html and "未経験歓迎" in html
     assert '<option value="indoors" selected>' in html
+    assert '<option value="2b" selected>' in html and 'id="days_off_sat"' in html
+    assert 'value="さいたま市"' in html and "フォークリフト運転技能者" in html
+    assert '<option value="high_school" selected>' in html
