@@ -17,7 +17,7 @@ Route groups:
 - ``/mypage/activity-record`` (``?from=&to=``)              求職活動実績（印刷用）        pages_activity
 - ``/mypage/messages``, ``/notices``, ``/notifications``, ``/unread.json``, ``/events`` (live)
                                                          メッセージ・お知らせ・通知     pages_messages
-- ``/employer/…``                                         求人者マイページ               pages_employer
+- ``/employer/…``                                         求人者マイページ       pages_employer (+ _*)
 - ``/staff/…`` (seekers, employers, referrals, notices, hires), ``/admin/maintenance``
                                                          職員・管理者          pages_staff (+ _*)
 - ``/static/…``                                           CSS and live.js (local files only)

@@ -30,7 +30,7 @@ from tests.web.helpers import (
     tag,
     until_ok,
 )
-from web.pages_employer import _parse_status
+from web.pages_employer_applicants import _parse_status
 
 pytestmark = pytest.mark.e2e
 
