@@ -47,6 +47,7 @@ DONE = {
     "confirmed": "仮登録を確認し、本登録にしました。",
     "consulted": "相談記録を登録しました。",
     "renewed": "求職登録を更新しました。新しい有効期限は「登録内容」をご覧ください。",
+    "renew_unchanged": "有効期限まで十分な期間があるため、有効期限は変わりませんでした。",
     "cancelled": "求職登録を取り消しました。求職者は事業所の検索に表示されなくなりました。",
 }
 # the identity service's fixed list (ConsultationCreate.kind)
@@ -334,14 +335,17 @@ def _is_date(text: str) -> bool:
 async def renew(request: Request, session: StaffOnly, form: FormDep, seeker_id: str) -> Response:
     sid = segment(seeker_id, "求職者")
     try:
-        await api(request, "POST", f"/api/v1/staff/seekers/{sid}/renew")
+        before = await api(request, "GET", f"/api/v1/staff/seekers/{sid}")
+        after = await api(request, "POST", f"/api/v1/staff/seekers/{sid}/renew")
     except ApiError as exc:
         if exc.status >= 500 or exc.code in ("maintenance", "not_found"):
             raise
         return await _detail(
             request, sid, forms={"renew": {}}, error=("renew", exc.detail), status=exc.status
         )
-    return _back(sid, "renewed")
+    # a registration already valid long enough is left as it is: say so, not "renewed"
+    same = all(before.get(k) == after.get(k) for k in ("status", "expires_on"))
+    return _back(sid, "renew_unchanged" if same else "renewed")
 
 
 @router.post("/{seeker_id}/cancel", response_class=HTMLResponse)
