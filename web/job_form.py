@@ -32,6 +32,11 @@ def _f(name: str, kind: str, label: str, path: tuple[str | int, ...] | None = No
     return FormField(name, path or (name,), kind, label)
 
 
+def _g(group: str, key: str, kind: str, label: str) -> FormField:
+    """A field of a group: ``<group>_<key>`` in the form, ``group.key`` in the API."""
+    return _f(f"{group}_{key}", kind, label, (group, key))
+
+
 BASIC = [
     _f("title", "text", "職種（求人のタイトル）"),
     _f("description", "longtext", "仕事内容"),
@@ -77,78 +82,48 @@ INSURANCE = {"employment": "雇用保険", "workers_comp": "労災保険", "heal
 # each group: its fields; a group none of whose fields is filled is left out (null on a change)
 GROUPS: dict[str, list[FormField]] = {
     "trial_period": [
-        _f("trial_period_months", "int", "試用期間（月）", ("trial_period", "months")),
-        _f(
-            "trial_period_conditions_differ",
-            "check",
-            "試用期間中の労働条件が異なる",
-            ("trial_period", "conditions_differ"),
-        ),
-        _f(
-            "trial_period_conditions_note",
-            "text",
-            "試用期間中の労働条件",
-            ("trial_period", "conditions_note"),
-        ),
+        _g("trial_period", "months", "int", "試用期間（月）"),
+        _g("trial_period", "conditions_differ", "check", "試用期間中の労働条件が異なる"),
+        _g("trial_period", "conditions_note", "text", "試用期間中の労働条件"),
     ],
     "fixed_overtime_pay": [
-        _f("fixed_overtime_pay_amount", "int", "固定残業代（月額）", ("fixed_overtime_pay", "amount")),
-        _f("fixed_overtime_pay_hours", "int", "固定残業代の時間数", ("fixed_overtime_pay", "hours")),
+        _g("fixed_overtime_pay", "amount", "int", "固定残業代（月額）"),
+        _g("fixed_overtime_pay", "hours", "int", "固定残業代の時間数"),
     ],
     "commuting_allowance": [
-        _f("commuting_allowance_kind", "choice", "通勤手当", ("commuting_allowance", "kind")),
-        _f(
-            "commuting_allowance_amount",
-            "int",
-            "通勤手当（月額・上限）",
-            ("commuting_allowance", "amount"),
-        ),
+        _g("commuting_allowance", "kind", "choice", "通勤手当"),
+        _g("commuting_allowance", "amount", "int", "通勤手当（月額・上限）"),
     ],
     "pay_day": [
-        _f("pay_day_month", "choice", "賃金支払日（月）", ("pay_day", "month")),
-        _f("pay_day_day", "day", "賃金支払日（日）", ("pay_day", "day")),
+        _g("pay_day", "month", "choice", "賃金支払日（月）"),
+        _g("pay_day", "day", "day", "賃金支払日（日）"),
     ],
-    "raises": [_f("raises_available", "tri", "昇給", ("raises", "available"))],
+    "raises": [_g("raises", "available", "tri", "昇給")],
     "retirement": [
-        _f("retirement_age", "int", "定年（歳）", ("retirement", "age")),
-        _f("retirement_reemployment", "check", "再雇用制度あり", ("retirement", "reemployment")),
-        _f(
-            "retirement_reemployment_until",
-            "int",
-            "再雇用の上限（歳）",
-            ("retirement", "reemployment_until"),
-        ),
-        _f("retirement_extension", "check", "勤務延長あり", ("retirement", "extension")),
-        _f("retirement_extension_until", "int", "勤務延長の上限（歳）", ("retirement", "extension_until")),
+        _g("retirement", "age", "int", "定年（歳）"),
+        _g("retirement", "reemployment", "check", "再雇用制度あり"),
+        _g("retirement", "reemployment_until", "int", "再雇用の上限（歳）"),
+        _g("retirement", "extension", "check", "勤務延長あり"),
+        _g("retirement", "extension_until", "int", "勤務延長の上限（歳）"),
     ],
-    "car_commute": [_f("car_commute_allowed", "tri", "マイカー通勤", ("car_commute", "allowed"))],
+    "car_commute": [_g("car_commute", "allowed", "tri", "マイカー通勤")],
     "smoking_measures": [
-        _f("smoking_measures_measure", "choice", "受動喫煙対策", ("smoking_measures", "measure"))
+        _g("smoking_measures", "measure", "choice", "受動喫煙対策")
     ],
     "establishment": [
-        _f("establishment_employees_total", "int", "従業員数（企業全体）", ("establishment", "employees_total")),
-        _f("establishment_employees_site", "int", "従業員数（就業場所）", ("establishment", "employees_site")),
-        _f("establishment_founded_year", "int", "設立年", ("establishment", "founded_year")),
-        _f("establishment_capital", "int", "資本金（円）", ("establishment", "capital")),
-        _f("establishment_business", "longtext", "事業内容", ("establishment", "business")),
-        _f("establishment_features", "longtext", "会社の特長", ("establishment", "features")),
+        _g("establishment", "employees_total", "int", "従業員数（企業全体）"),
+        _g("establishment", "employees_site", "int", "従業員数（就業場所）"),
+        _g("establishment", "founded_year", "int", "設立年"),
+        _g("establishment", "capital", "int", "資本金（円）"),
+        _g("establishment", "business", "longtext", "事業内容"),
+        _g("establishment", "features", "longtext", "会社の特長"),
     ],
     "selection_methods": [
-        _f("selection_methods_documents", "check", "書類選考", ("selection_methods", "documents")),
-        _f("selection_methods_interview", "check", "面接", ("selection_methods", "interview")),
-        _f("selection_methods_written_test", "check", "筆記試験", ("selection_methods", "written_test")),
-        _f(
-            "selection_methods_result_within_days",
-            "int",
-            "選考結果の通知（日以内）",
-            ("selection_methods", "result_within_days"),
-        ),
-        _f(
-            "selection_methods_documents_to_send",
-            "lines",
-            "応募書類",
-            ("selection_methods", "documents_to_send"),
-        ),
+        _g("selection_methods", "documents", "check", "書類選考"),
+        _g("selection_methods", "interview", "check", "面接"),
+        _g("selection_methods", "written_test", "check", "筆記試験"),
+        _g("selection_methods", "result_within_days", "int", "選考結果の通知（日以内）"),
+        _g("selection_methods", "documents_to_send", "lines", "応募書類"),
     ],
 }  # fmt: skip
 SHIFT_FIELDS = [

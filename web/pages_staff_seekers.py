@@ -19,7 +19,7 @@ Routes:
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -29,7 +29,7 @@ from web.auth import api
 from web.deps import FormDep, StaffOnly, WebDep, field, next_page_url, render, segment
 from web.gateway import ApiError
 from web.pages_staff_common import Errors, done_message, form_errors, is_admin
-from web.reference import JST, half_width
+from web.reference import JST, half_width, parse_date
 
 router = APIRouter(prefix="/staff/seekers")
 
@@ -62,7 +62,6 @@ CONSULTATION_KINDS = [
 ]
 CONSULTATION_NOTE_MAX = 2000
 CANCEL_REASON_MAX = 300
-DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 JOB_URL = re.compile(r"/jobs/([0-9A-Za-z]{32})(?:[/?#]|$)")
 NOTE_MAX = 1000
@@ -286,10 +285,13 @@ async def consult(request: Request, session: StaffOnly, form: FormDep, seeker_id
     on, kind = half_width(field(form, "on")), field(form, "kind")
     note = field(form, "consult_note")
     errors: Errors = {}
+    day = parse_date(on)
     if not on:
         errors["on"] = ["相談日を入力してください。"]
-    elif not DATE.match(on) or not _is_date(on):
+    elif day is None:
         errors["on"] = ["相談日は YYYY-MM-DD の形式の正しい日付で入力してください。"]
+    else:
+        on = day.isoformat()
     if kind not in dict(CONSULTATION_KINDS):
         errors["kind"] = ["相談の種類を選んでください。"]
     if not note:
@@ -321,14 +323,6 @@ async def consult(request: Request, session: StaffOnly, form: FormDep, seeker_id
         values={"on": on, "kind": kind, "consult_note": note},
         status=status,
     )
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 @router.post("/{seeker_id}/renew", response_class=HTMLResponse)

@@ -52,6 +52,7 @@ from contracts.jobs import (
     PostingPublished,
     PostingRenewed,
 )
+from servicekit import export
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
@@ -59,7 +60,7 @@ from services.applications import api_applications, api_employer, api_requests, 
 from services.applications.amqp import EmployerRequestConsumer
 from services.applications.core import Core
 from services.applications.deps import ApplicationServices
-from services.applications.export import ExportResponder
+from services.applications.export import ExportPart
 from services.applications.handlers import EventHandlers
 from services.applications.letter import LetterRenderer
 from services.applications.repository import OUTBOX_COLLECTIONS, Store
@@ -123,9 +124,7 @@ def create_app(
             PostingRenewed: handlers.on_posting_renewed,
             RequestRejected: handlers.on_request_rejected,
             RequestSent: handlers.on_request_sent,
-            ExportRequested: ExportResponder(
-                services, rt.bus, settings.service_name
-            ).on_export_requested,
+            ExportRequested: export.responder(rt.bus, settings.service_name, ExportPart(services)),
         },
         description="Identity's seeker and employer facts and jobs' posting facts (projections "
         "and reactions); the service's own answers to employer systems (forwarded); a seeker's "

@@ -59,12 +59,13 @@ from contracts.jobs import (
     PostingPublished,
     PostingRenewed,
 )
+from servicekit import export
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.jobs import api_me, api_postings, api_recommendations, api_search
 from services.jobs.deps import JobsServices
-from services.jobs.export import ExportResponder
+from services.jobs.export import ExportPart
 from services.jobs.handlers import EventHandlers
 from services.jobs.repository import OUTBOX_COLLECTIONS, Store
 from services.jobs.repository_lists import ListsRepository
@@ -143,9 +144,7 @@ def create_app(
             SeekerProfileUpdated: handlers.on_profile_updated,
             SeekerVisibilityChanged: handlers.on_visibility_changed,
             SeekerCancelled: handlers.on_seeker_cancelled,
-            ExportRequested: ExportResponder(
-                services, rt.bus, settings.service_name
-            ).on_export_requested,
+            ExportRequested: export.responder(rt.bus, settings.service_name, ExportPart(services)),
         },
         description="Identity's employer and seeker facts (projections that requests need); "
         "a seeker's export.",

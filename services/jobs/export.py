@@ -3,40 +3,23 @@
 favourites, saved searches and the recommendations the office sent, read as the seeker's own API
 reads them (the same views and indexes), each list capped at the request's ``item_limit``.
 
-The reply changes no state here, so it is published at once with the broker's confirm rather
-than through an outbox: a failed publish fails the handler, which the consumer retries; identity
-takes a part once, so a repeated reply is harmless.
+Sent by ``servicekit.export.responder`` (published at once, no outbox: it changes no state).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
-from contracts import Envelope
 from contracts.export import ExportRequested, JobsExportPart
-from servicekit import outbox
 from servicekit.auth import Principal
-from servicekit.bus import Bus
 from services.jobs.deps import JobsServices
 
-log = structlog.get_logger()
 
-
-class ExportResponder:
-    def __init__(self, services: JobsServices, bus: Bus, producer: str) -> None:
+class ExportPart:
+    def __init__(self, services: JobsServices) -> None:
         self.services = services
-        self.bus = bus
-        self.producer = producer
 
-    async def on_export_requested(self, event: ExportRequested, env: Envelope) -> None:
-        principal = Principal(
-            account_id=event.account_id,
-            role="seeker",
-            seeker_id=event.seeker_id,
-            office_code=event.office_code,
-        )
+    async def __call__(self, event: ExportRequested, principal: Principal) -> JobsExportPart:
         limit = event.item_limit
         lists = self.services.lists
         favorites = await lists.favorites(principal=principal, limit=limit, cursor=None)
@@ -53,7 +36,7 @@ class ExportResponder:
             )
             if cut
         ]
-        part = JobsExportPart(
+        return JobsExportPart(
             export_id=event.export_id,
             account_id=event.account_id,
             seeker_id=event.seeker_id,
@@ -62,7 +45,3 @@ class ExportResponder:
             saved_searches=saved[:limit],
             recommendations=received["items"][:limit],
         )
-        await self.bus.publish(
-            outbox.envelope(part, producer=self.producer, subject=event.export_id)
-        )
-        log.info("jobs.export.part_sent", export_id=event.export_id)

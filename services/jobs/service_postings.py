@@ -36,14 +36,12 @@ from services.jobs.domain import (
     NotADraft,
     NotOwner,
     PostingClosedError,
-    PostingInvalid,
     effective_status,
     end_of_month_after_next,
     expires_at,
-    hourly_equivalent,
     today_jst,
 )
-from services.jobs.reference import minimum_wage, prefecture_name
+from services.jobs.minimum_wage import check_minimum_wage
 from services.jobs.repository import Doc
 from services.jobs.repository_postings import PostingsRepository
 from services.jobs.repository_projections import ProjectionsRepository
@@ -59,36 +57,6 @@ class ConcurrentChange(Conflict):
     code = "concurrent_change"
     ja = "ほかの操作と重なりました。もう一度お試しください。"
     en = "The posting was changed at the same time; try again."
-
-
-def check_minimum_wage(body: Doc) -> None:
-    """最低賃金: the base wage (wage_min; allowances and fixed overtime pay are not part of it),
-    per hour, at least the highest minimum wage of the posting's work places."""
-    where = [body["prefecture"], *(p["prefecture"] for p in body.get("other_places") or [])]
-    floors = [(m, p) for p in where if (m := minimum_wage(p)) is not None]
-    if not floors:
-        return
-    floor, prefecture = max(floors)
-    hourly = hourly_equivalent(
-        body["wage_unit"],
-        body["wage_min"],
-        body.get("working_shifts") or [],
-        body.get("annual_holidays"),
-    )
-    if hourly >= floor:
-        return
-    name = prefecture_name(prefecture)
-    per_hour = "" if body["wage_unit"] == "hourly" else f"（時間額に換算して約 {int(hourly):,} 円）"
-    raise PostingInvalid(
-        errors=[
-            {
-                "field": "wage_min",
-                "code": "below_minimum_wage",
-                "message": f"賃金が{name}の最低賃金（時間額 {floor:,} 円）を下回っています"
-                f"{per_hour}。",
-            }
-        ]
-    )
 
 
 def ms(now: datetime) -> datetime:

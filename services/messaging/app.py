@@ -53,12 +53,13 @@ from contracts.identity import (
     SeekerConfirmed,
     SeekerRegistered,
 )
+from servicekit import export
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.messaging import api_conversations, api_notices
 from services.messaging.deps import MessagingServices
-from services.messaging.export import ExportResponder
+from services.messaging.export import ExportPart
 from services.messaging.handlers import EventHandlers
 from services.messaging.repository import OUTBOX_COLLECTIONS, Store
 from services.messaging.repository_conversations import ConversationsRepository
@@ -130,9 +131,7 @@ def create_app(
             RequestSent: handlers.on_request_sent,
             RequestDeclined: handlers.on_request_declined,
             RequestExpired: handlers.on_request_expired,
-            ExportRequested: ExportResponder(
-                services, rt.bus, settings.service_name
-            ).on_export_requested,
+            ExportRequested: export.responder(rt.bus, settings.service_name, ExportPart(services)),
         },
         description="Employers with an employer My Page and seekers (identity); applications "
         "and direct requests (conversations open, system messages, closing); a seeker's export.",

@@ -6,41 +6,24 @@ own id through the same use cases, views and indexes as ``GET /api/v1/conversati
 capped at ``item_limit``, messages at ``MAX_MESSAGES`` across all conversations (and at
 ``item_limit`` in one): a cut list is named in ``truncated``.
 
-The reply changes no state here, so it is published at once with the broker's confirm rather
-than through an outbox: a failed publish fails the handler, which the consumer retries; identity
-takes a part once, so a repeated reply is harmless.
+Sent by ``servicekit.export.responder`` (published at once, no outbox: it changes no state).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
-from contracts import Envelope
 from contracts.export import MAX_MESSAGES, ExportRequested, MessagingExportPart
-from servicekit import outbox
 from servicekit.auth import Principal
-from servicekit.bus import Bus
 from services.messaging import views
 from services.messaging.deps import MessagingServices
 
-log = structlog.get_logger()
 
-
-class ExportResponder:
-    def __init__(self, services: MessagingServices, bus: Bus, producer: str) -> None:
+class ExportPart:
+    def __init__(self, services: MessagingServices) -> None:
         self.services = services
-        self.bus = bus
-        self.producer = producer
 
-    async def on_export_requested(self, event: ExportRequested, env: Envelope) -> None:
-        principal = Principal(
-            account_id=event.account_id,
-            role="seeker",
-            seeker_id=event.seeker_id,
-            office_code=event.office_code,
-        )
+    async def __call__(self, event: ExportRequested, principal: Principal) -> MessagingExportPart:
         limit = event.item_limit
         messages = self.services.messages
         found, more_conversations = await messages.conversations_of(
@@ -71,7 +54,7 @@ class ExportResponder:
         )
         if more_notices:
             truncated.add("notices")
-        part = MessagingExportPart(
+        return MessagingExportPart(
             export_id=event.export_id,
             account_id=event.account_id,
             seeker_id=event.seeker_id,
@@ -79,6 +62,3 @@ class ExportResponder:
             conversations=conversations,
             notices=[views.notice(d, read_at=r).model_dump(mode="json") for d, r in notices],
         )
-        envelope = outbox.envelope(part, producer=self.producer, subject=event.export_id)
-        await self.bus.publish(envelope)
-        log.info("messaging.export.part_sent", export_id=event.export_id)

@@ -39,12 +39,13 @@ from contracts.identity import RegistrationExpiring, SeekerConfirmed, SeekerRegi
 from contracts.jobs import RecommendationSent, SavedSearchMatched
 from contracts.messaging import ConversationRead, MessageSent, NoticePublished, NoticeRead
 from contracts.notifier import SendEmail
+from servicekit import export
 from servicekit.auth import TokenVerifier
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.notifier import api_inapp, inapp_texts
 from services.notifier.api_inapp import InApp
-from services.notifier.export import ExportResponder
+from services.notifier.export import ExportPart
 from services.notifier.handlers import CommandHandlers
 from services.notifier.inapp_handlers import InAppHandlers
 from services.notifier.inapp_repository import InAppRepository
@@ -108,9 +109,7 @@ def create_app(
             RegistrationExpiring: h.notifying(inapp_texts.registration_expiring),
             SeekerRegistered: h.on_seeker_registered,
             SeekerConfirmed: h.on_seeker_confirmed,
-            ExportRequested: ExportResponder(
-                inapp, rt.bus, settings.service_name
-            ).on_export_requested,
+            ExportRequested: export.responder(rt.bus, settings.service_name, ExportPart(inapp)),
         },
         description="Facts that become in-app notifications and unread counts (never e-mail); "
         "a seeker's export.",
