@@ -40,12 +40,19 @@ class ApiError(Exception):
         return out
 
 
+KEEPALIVE_SECONDS = 3.5
+
+
 class Gateway:
     def __init__(self, base_url: str, timeout: float) -> None:
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout,
             headers={"Accept-Language": "ja", "User-Agent": "hataraku-web"},
+            # idle connections dropped before the gateway's uvicorn closes them (5 s): a request
+            # sent on one it is closing fails with "Server disconnected" (as the gateway's own
+            # upstream_keepalive_seconds)
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
 
     async def close(self) -> None:
