@@ -14,10 +14,17 @@ log = structlog.get_logger()
 Doc = dict[str, Any]
 
 
+# waits on an unreachable server, unless MONGODB_URL sets its own (a keyword argument would
+# override the URL's option)
+TIMEOUTS_MS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 3000}
+
+
 def connect(url: str, name: str) -> tuple[AsyncMongoClient[Doc], AsyncDatabase[Doc]]:
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=3000, appname=name
-    )
+    query = url.partition("?")[2].lower()
+    timeouts: dict[str, Any] = {
+        k: v for k, v in TIMEOUTS_MS.items() if f"{k.lower()}=" not in query
+    }
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True, appname=name, **timeouts)
     return client, client[name]
 
 
