@@ -41,7 +41,7 @@ check-contracts: install ## committed JSON Schemas match the models
 	@$(PY) -m contracts.schemas --check
 
 pytest: install
-	@$(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadfile
+	@$(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 stop: ## stop what `make run` and the infra scripts started
 	@if [ -f .data/run/supervisor.pid ]; then kill "$$(cat .data/run/supervisor.pid)" 2>/dev/null || true; sleep 3; fi
