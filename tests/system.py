@@ -4,6 +4,7 @@ gateway only."""
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 from deploy.local.mailsink import EmlWriter
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
+from tests.forked import Forked
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ["identity", "jobs", "applications", "messaging", "notifier"]
@@ -38,7 +41,7 @@ class System:
     mail_dir: Path
     env: dict[str, str]
     logs: Path
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, Forked] = field(default_factory=dict)
     # databases t<run>_<namespace>_<service>, broker prefix t<run><namespace>.
     namespace: str = "e2e"
 
@@ -60,16 +63,36 @@ class System:
             timeout=60,
         )
 
+    async def create_staff(
+        self, email: str, password: str, *, office: str = "13010", admin: bool = False
+    ) -> None:
+        """identity's ``create-staff`` command run in this process on the system's identity
+        database: the command's own code (services.identity.cli) without a process start, which
+        costs about 2 s of CPU each (the command as a process: tests/identity/test_cli.py and
+        tests/e2e/test_opening.py)."""
+        from services.identity import cli
+        from services.identity.settings import IdentitySettings
+
+        env = self.service_env("identity")
+        fields = IdentitySettings.model_fields
+        values: dict[str, Any] = {k.lower(): v for k, v in env.items() if k.lower() in fields}
+        settings = IdentitySettings(**values)
+        out, err = io.StringIO(), io.StringIO()
+        code = await cli.create_staff(
+            settings,
+            email=email,
+            office_code=office,
+            admin=admin,
+            name=None,
+            password=password,
+            out=out,
+            err=err,
+        )
+        assert code == 0, err.getvalue()
+
     def start(self, name: str) -> None:
         module = "gateway" if name == "gateway" else f"services.{name}"
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", module],
-            cwd=ROOT,
-            env=self.service_env(name),
-            stdout=log,
-            stderr=log,
-        )
+        self.processes[name] = Forked(module, self.service_env(name), self.logs / f"{name}.log")
 
     def stop(self, name: str) -> None:
         proc = self.processes.pop(name)
@@ -165,5 +188,7 @@ def whole_system(
 
 @pytest.fixture
 async def gw(system: System) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as client:
+    # idle connections dropped before uvicorn closes them (5 s), as web's client does
+    limits = httpx.Limits(keepalive_expiry=3.5)
+    async with httpx.AsyncClient(base_url=system.gateway, timeout=30, limits=limits) as client:
         yield client

@@ -174,16 +174,7 @@ async def test_one_request_is_one_trace_across_the_gateway_a_service_and_its_con
 ) -> None:
     system = traced_system
     staff_email = f"staff-{uuid.uuid4().hex[:8]}@hataraku.example"
-    created = system.cli(
-        "identity",
-        "create-staff",
-        "--email",
-        staff_email,
-        "--office-code",
-        "13010",
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(staff_email, STAFF_PASSWORD)
     async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as gw:
         r = await gw.post(
             "/api/v1/auth/login", json={"email": staff_email, "password": STAFF_PASSWORD}
@@ -286,11 +277,7 @@ async def test_seeker_applies_employer_sees_the_applicant_and_is_notified_in_one
     system = traced_system
     tag = uuid.uuid4().hex[:8]
     staff_email = f"staff-{tag}@hataraku.example"
-    created = system.cli(
-        "identity", "create-staff", "--email", staff_email, "--office-code", "13010",
-        stdin=STAFF_PASSWORD + "\n",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(staff_email, STAFF_PASSWORD)
     async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as gw:
         staff = await login(gw, staff_email, STAFF_PASSWORD)
         seeker_email = f"seeker-{tag}@example.jp"

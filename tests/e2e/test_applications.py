@@ -76,15 +76,11 @@ def posting(**changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def actors(system, gw) -> dict[str, Any]:
-    """Staff (from the CLI), a seeker and an employer registered by staff, both with a My Page,
+    """Staff (identity's create-staff command), a seeker and an employer registered by staff, both with a My Page,
     and one posting of the employer."""
     tag = uuid.uuid4().hex[:8]
     staff_email = f"staff-{tag}@hataraku.example"
-    created = system.cli(
-        "identity", "create-staff", "--email", staff_email, "--office-code", "13010",
-        stdin=STAFF_PASSWORD + "\n",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(staff_email, STAFF_PASSWORD)
     staff = await login(gw, staff_email, STAFF_PASSWORD)
 
     seeker_email = f"seeker-{tag}@example.jp"

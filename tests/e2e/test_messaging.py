@@ -62,16 +62,7 @@ async def first_event(gw: httpx.AsyncClient, headers: dict[str, str], kind: str)
 async def test_seeker_and_employer_exchange_messages_never_by_mail(system, gw):
     tag = uuid.uuid4().hex[:8]
     staff_email = f"staff-{tag}@hataraku.example"
-    created = system.cli(
-        "identity",
-        "create-staff",
-        "--email",
-        staff_email,
-        "--office-code",
-        "13010",
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(staff_email, STAFF_PASSWORD)
     staff = await login(gw, staff_email, STAFF_PASSWORD)
 
     employer_email = f"saiyo-{tag}@example.co.jp"

@@ -23,16 +23,7 @@ def auth(tokens: dict) -> dict[str, str]:
 
 async def staff_of(system, gw, office: str) -> dict[str, str]:
     email = f"staff-{uuid.uuid4().hex[:8]}@hataraku.example"
-    made = system.cli(
-        "identity",
-        "create-staff",
-        "--email",
-        email,
-        "--office-code",
-        office,
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert made.returncode == 0, made.stderr
+    await system.create_staff(email, STAFF_PASSWORD, office=office)
     r = await gw.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
     assert r.status_code == 200, r.text
     return auth(r.json())

@@ -29,16 +29,7 @@ def bearer(pair: dict[str, Any]) -> dict[str, str]:
 
 async def _staff(system: System, gw: httpx.AsyncClient) -> str:
     email = f"staff-{uuid.uuid4().hex[:8]}@hataraku.example"
-    created = system.cli(
-        "identity",
-        "create-staff",
-        "--email",
-        email,
-        "--office-code",
-        "13010",
-        stdin=PASSWORD + "\n",
-    )
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(email, PASSWORD)
     return email
 
 

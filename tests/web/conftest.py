@@ -8,18 +8,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import RUN_ID
-from tests.system import ROOT, System, free_port
+from tests.forked import Forked
+from tests.system import System, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,10 +39,10 @@ class WebSite:
     url: str  # through the second gateway, as users reach it
     direct: str  # the web process itself
     gateway: str  # the API (the first gateway)
-    shots: Path
+    shots: Path | None  # HATARAKU_SCREENSHOTS: screenshots are taken only when it names a folder
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+def _wait(url: str, proc: Forked, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -56,11 +56,20 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 6
     raise RuntimeError(f"{url} not ready: {log.read_text()[-3000:]}")
 
 
-def _start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    out = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", module], cwd=ROOT, env=env, stdout=out, stderr=out
-    )
+def screenshot_folder() -> Path | None:
+    """Where screenshots go: HATARAKU_SCREENSHOTS (e.g. docs/screenshots), or none are taken (a
+    full-page PNG costs the browser CPU, and nobody looks at one in a temporary folder)."""
+    folder = os.environ.get("HATARAKU_SCREENSHOTS")
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+async def screenshot(page: Any, folder: Path | None, name: str, *, full_page: bool) -> None:
+    if folder is not None:
+        await page.screenshot(path=str(folder / name), full_page=full_page)
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +88,9 @@ def site(system: System) -> Iterator[WebSite]:
         "INTERNAL_PORT": str(edge_internal),  # readiness and metrics
         "WEB_URL": f"http://127.0.0.1:{web_port}",
     }
-    web = _start("web", web_env, system.logs / "web.log")
-    edge = _start("gateway", edge_env, system.logs / "gateway-edge.log")
-    shots = Path(os.environ.get("HATARAKU_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
-    shots.mkdir(parents=True, exist_ok=True)
+    web = Forked("web", web_env, system.logs / "web.log")
+    edge = Forked("gateway", edge_env, system.logs / "gateway-edge.log")
+    shots = screenshot_folder()
     try:
         _wait(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web.log")
         _wait(f"http://127.0.0.1:{edge_internal}/readyz", edge, system.logs / "gateway-edge.log")

@@ -14,7 +14,7 @@ import httpx
 
 from deploy.local.mailbox import mails, wait_for_mail
 from tests.system import ROOT, System
-from tests.web.conftest import MOBILE, WebSite
+from tests.web.conftest import MOBILE, WebSite, screenshot
 
 AXE = ROOT / "tests" / "web" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 STAFF_PASSWORD = "Shokuin#2026"
@@ -51,12 +51,10 @@ async def bearer(gw: httpx.AsyncClient, email: str, password: str) -> Headers:
 async def new_staff(
     system: System, gw: httpx.AsyncClient, *, admin: bool = False, office: str = "13010"
 ) -> tuple[str, Headers]:
-    """A staff (or admin) account from the CLI: (e-mail, bearer headers). Password
-    STAFF_PASSWORD."""
+    """A staff (or admin) account made by identity's create-staff command: (e-mail, bearer
+    headers). Password STAFF_PASSWORD."""
     email = f"staff-{tag()}@hataraku.example"
-    args = ["create-staff", "--email", email, "--office-code", office]
-    created = system.cli("identity", *args, *(["--admin"] if admin else []), stdin=STAFF_PASSWORD)
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(email, STAFF_PASSWORD, office=office, admin=admin)
     return email, await bearer(gw, email, STAFF_PASSWORD)
 
 
@@ -183,9 +181,9 @@ async def check_a11y(page: Any) -> None:
 
 
 async def shot(page: Any, site: WebSite, name: str, kind: str = "mobile") -> None:
-    """A full-page screenshot; on mobile, also no horizontal scroll at 360 px; and the
+    """A full-page screenshot (when HATARAKU_SCREENSHOTS is set); on mobile, also no horizontal scroll at 360 px; and the
     accessibility check on every page photographed."""
-    await page.screenshot(path=str(site.shots / f"{name}-{kind}.png"), full_page=True)
+    await screenshot(page, site.shots, f"{name}-{kind}.png", full_page=True)
     if kind == "mobile":
         await no_horizontal_scroll(page)
     await check_a11y(page)

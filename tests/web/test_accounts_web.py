@@ -11,8 +11,9 @@ import pytest
 
 from deploy.local.mailbox import mails, wait_for_mail
 from tests.conftest import RUN_ID
+from tests.forked import Forked
 from tests.system import free_port
-from tests.web.conftest import WebSite, _start, _wait
+from tests.web.conftest import WebSite, _wait
 from tests.web.helpers import (
     PASSWORD,
     full_width,
@@ -115,14 +116,14 @@ async def test_the_gateway_limits_logins_per_browser_not_per_web_process(system)
     default): a gateway with a burst of 2 logins refuses the third from one address while another
     address still gets the normal answer."""
     gw_port, gw_internal, web_port = free_port(), free_port(), free_port()
-    gateway = _start(
+    gateway = Forked(
         "gateway",
         {**system.service_env("gateway"), "HTTP_PORT": str(gw_port),
          "INTERNAL_PORT": str(gw_internal),
          "RATE_LIMIT_BURST": "2", "RATE_LIMIT_PER_MINUTE": "1", "WEB_URL": ""},
         system.logs / "gateway-limited.log",
     )  # fmt: skip
-    web = _start(
+    web = Forked(
         "web",
         {**system.env, "HTTP_PORT": str(web_port), "DB_NAME": f"t{RUN_ID}_weblimited",
          "GATEWAY_URL": f"http://127.0.0.1:{gw_port}"},

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -34,7 +33,7 @@ from markupsafe import Markup
 from starlette.datastructures import QueryParams
 
 from tests.system import free_port
-from tests.web.conftest import DESKTOP, WebSite
+from tests.web.conftest import DESKTOP, WebSite, screenshot, screenshot_folder
 from tests.web.helpers import (
     check_a11y,
     login,
@@ -517,19 +516,16 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 class FakeSite:
     url: str
     api: FakeApi
-    shots: Path  # screenshots, as the other browser tests keep them
+    shots: Path | None  # screenshots, as the other browser tests keep them
 
     async def shot(self, page: Any, name: str) -> None:
-        await page.screenshot(path=str(self.shots / f"search-{name}.png"))
+        await screenshot(page, self.shots, f"search-{name}.png", full_page=False)
 
 
 @pytest.fixture(scope="module")
-async def fake(
-    make_settings: Any, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[FakeSite]:
+async def fake(make_settings: Any) -> AsyncIterator[FakeSite]:
     api = FakeApi()
-    shots = Path(os.environ.get("HATARAKU_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder()
     async with serve(api.app()) as api_url:
         settings = make_settings(
             WebSettings,
@@ -801,7 +797,7 @@ async def test_results_come_first(
             await no_horizontal_scroll(page)
         await check_a11y(page)
     await site.shot(page, name)
-    await page.screenshot(path=str(site.shots / f"search-{name}-full.png"), full_page=True)
+    await screenshot(page, site.shots, f"search-{name}-full.png", full_page=True)
     await context.close()
 
 
@@ -948,7 +944,7 @@ async def test_the_search_page_on_the_running_search_api(
     await first_result_on_first_screen(page)
     await no_horizontal_scroll(page)
     await check_a11y(page)
-    await page.screenshot(path=str(site.shots / "search-running-390.png"))
+    await screenshot(page, site.shots, "search-running-390.png", full_page=False)
     await page.click("#more-conditions > summary")
     await page.get_by_role("link", name=re.compile(r"^大阪府 1件")).click()
     await page.wait_for_url(re.compile(r"prefecture=27"))
@@ -967,7 +963,7 @@ async def test_the_search_page_on_the_running_search_api(
     await dpage.goto(f"{site.url}/jobs?q={t}")
     await first_result_on_first_screen(dpage)
     await check_a11y(dpage)
-    await dpage.screenshot(path=str(site.shots / "search-running-1280.png"))
+    await screenshot(dpage, site.shots, "search-running-1280.png", full_page=False)
     await desk.close()
 
     # 「この条件を保存」 with the conditions only the search engine knows, by a seeker

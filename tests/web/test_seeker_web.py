@@ -39,11 +39,7 @@ async def world(system, gw) -> dict[str, Any]:
     share a keyword of this test's own (half-width letters)."""
     tag = "".join(c for c in uuid.uuid4().hex if c.isalpha())[:4] + uuid.uuid4().hex[:6]
     staff_email = f"staff-web-{tag}@hataraku.example"
-    created = system.cli(
-        "identity", "create-staff", "--email", staff_email, "--office-code", "13010",
-        stdin=STAFF_PASSWORD + "\n",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    await system.create_staff(staff_email, STAFF_PASSWORD)
     resp = await gw.post(
         "/api/v1/auth/login", json={"email": staff_email, "password": STAFF_PASSWORD}
     )
