@@ -19,7 +19,6 @@ import asyncio
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import tests.conftest  # noqa: E402, F401  (tests.system is imported through it)
 from deploy.local.mailbox import wait_for_mail  # noqa: E402
 from deploy.local.mailsink import EmlWriter  # noqa: E402
+from tests.forked import Forked  # noqa: E402
 from tests.system import SERVICES, System, free_port  # noqa: E402
 
 MONGODB_URL = os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/")
@@ -83,11 +83,7 @@ def start(base: Path) -> tuple[System, Controller]:
     }
     for name in [*SERVICES, "gateway"]:
         system.start(name)
-    log = (logs / "web.log").open("ab")
-    system.processes["web"] = subprocess.Popen(
-        [sys.executable, "-m", "web"], cwd=ROOT, env=system.service_env("web"), stdout=log,
-        stderr=log,
-    )  # fmt: skip
+    system.processes["web"] = Forked("web", system.service_env("web"), logs / "web.log")
     for name in [*SERVICES, "gateway", "web"]:
         system.wait_ready(name)
     return system, smtp

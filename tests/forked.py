@@ -53,6 +53,8 @@ def _run(module: str, env: dict[str, str], log: str) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
     sys.argv = [module]
+    # its __main__ runs afresh (the server imported it only for what it imports)
+    sys.modules.pop(f"{module}.__main__", None)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
