@@ -72,10 +72,6 @@ class Forked:
         assert pid is not None
         return pid
 
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
-
     def poll(self) -> int | None:
         return self._process.exitcode
 

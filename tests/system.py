@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from deploy.local.mailsink import EmlWriter
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
 from tests.forked import Forked
+from web.gateway import KEEPALIVE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ["identity", "jobs", "applications", "messaging", "notifier"]
@@ -189,6 +190,6 @@ def whole_system(
 @pytest.fixture
 async def gw(system: System) -> AsyncIterator[httpx.AsyncClient]:
     # idle connections dropped before uvicorn closes them (5 s), as web's client does
-    limits = httpx.Limits(keepalive_expiry=3.5)
+    limits = httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS)
     async with httpx.AsyncClient(base_url=system.gateway, timeout=30, limits=limits) as client:
         yield client
