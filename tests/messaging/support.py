@@ -49,6 +49,7 @@ class Feed:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.bus = Bus(settings)
+        self._last: datetime | None = None
 
     async def start(self) -> None:
         await self.bus.broker.connect()
@@ -58,6 +59,12 @@ class Feed:
 
     async def publish(self, event: Message, subject: str, producer: str = "identity") -> Envelope:
         env = outbox.envelope(event, producer=producer, subject=subject)
+        # each event at a later millisecond than the one before, as a producer's successive
+        # changes are (a database write apart); MongoDB keeps milliseconds, and messages about
+        # changes are ordered by when the change happened
+        if self._last is not None and env.occurred_at < self._last + timedelta(milliseconds=1):
+            env = env.model_copy(update={"occurred_at": self._last + timedelta(milliseconds=1)})
+        self._last = env.occurred_at
         await self.bus.publish(env)
         return env
 
