@@ -24,9 +24,9 @@ infra: install ## start RabbitMQ, MongoDB (else SecantusDB, built once), OpenSea
 run: install ## the whole system on this machine, with demo accounts (Ctrl-C stops it)
 	@$(PY) -m deploy.local.run
 
-test: install infra browser lint types check-contracts pytest ## lint, types and every test against real infrastructure (browser tests in Debian's chromium)
+test: install infra browser lint types check-contracts pytest ## lint, types and every test against real infrastructure (browser tests in Debian's chromium-headless-shell)
 
-browser: ## Debian's chromium (and Japanese fonts) and the axe-core accessibility checker for the browser tests, when missing
+browser: ## Debian's chromium-headless-shell (and Japanese fonts) and the axe-core accessibility checker for the browser tests, when missing
 	@bash deploy/local/chromium.sh
 	@bash deploy/local/a11y.sh
 

@@ -8,7 +8,6 @@ import io
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from deploy.local.mailsink import EmlWriter
+from tests import forked
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
 from tests.forked import Forked
 from web.gateway import KEEPALIVE_SECONDS
@@ -54,15 +54,7 @@ class System:
         return env
 
     def cli(self, service: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", f"services.{service}", *args],
-            input=stdin,
-            text=True,
-            capture_output=True,
-            cwd=ROOT,
-            env=self.service_env(service),
-            timeout=60,
-        )
+        return forked.run(f"services.{service}", *args, env=self.service_env(service), input=stdin)
 
     async def create_staff(
         self, email: str, password: str, *, office: str = "13010", admin: bool = False

@@ -12,12 +12,15 @@ import pytest
 from pydantic import ValidationError
 
 from servicekit.settings import ServiceSettings, describe
+from tests import forked
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HTTP_", "INTERNAL_"))}
+    if args[0] == "-m":  # a service: forked (tests/forked.py), its imports already done
+        return forked.run(args[1], *args[2:], env={**clean, **env}, timeout=120)
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,

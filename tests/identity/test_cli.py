@@ -1,15 +1,15 @@
-"""``python -m services.identity create-staff`` as an operator runs it: a real process, the
-password on standard input."""
+"""``python -m services.identity create-staff`` as an operator runs it: a process of its own
+(forked, tests/forked.py), its arguments on the command line, the password on standard input."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 
 import pytest
 
+from tests import forked
 from tests.identity.support import STAFF_PASSWORD, bearer
 
 pytestmark = pytest.mark.integration
@@ -24,13 +24,8 @@ def create_staff(
         "DB_NAME": env.settings.db_name,
         "LOG_JSON": "false",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "services.identity", "create-staff", *args],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        env=process_env,
-        timeout=60,
+    return forked.run(
+        "services.identity", "create-staff", *args, env=process_env, input=password + "\n"
     )
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ from services.identity.signing_keys import (
     write_key_file,
 )
 from services.identity.tokens import SigningKey, TokenIssuer
+from tests import forked
 from tests.conftest import running
 from tests.identity.support import GOOD_PASSWORD, bearer
 
@@ -222,14 +221,7 @@ def test_the_process_exits_with_the_message_when_a_key_file_cannot_be_used(tmp_p
         "ENVIRONMENT": "production",
         "LOG_JSON": "false",
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.identity"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = forked.run("services.identity", env=env)
     assert proc.returncode == 1
     assert "hataraku: setting TOKEN_SIGNING_KEY_FILE: not set" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -237,14 +229,7 @@ def test_the_process_exits_with_the_message_when_a_key_file_cannot_be_used(tmp_p
     bad = tmp_path / "key.pem"
     bad.write_text("not a key")
     bad.chmod(0o600)
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.identity"],
-        cwd=ROOT,
-        env={**env, "TOKEN_SIGNING_KEY_FILE": str(bad)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = forked.run("services.identity", env={**env, "TOKEN_SIGNING_KEY_FILE": str(bad)})
     assert proc.returncode == 1
     assert f"hataraku: setting TOKEN_SIGNING_KEY_FILE={bad}: not a PEM private key" in proc.stderr
 

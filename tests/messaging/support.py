@@ -31,17 +31,24 @@ def uid() -> str:
 
 
 class SteppingClock:
-    """Real time at the start, a millisecond further on every reading; tests can jump ahead."""
+    """Real time plus what the test moved it on, each reading at least a millisecond after the
+    one before. Never behind real time: a service dates a change by the earlier of the event's
+    time and its clock, so a clock that lagged would date events by the order they were
+    handled in."""
 
-    def __init__(self, at: datetime | None = None) -> None:
-        self._at = at or datetime.now(UTC)
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._last: datetime | None = None
 
     def now(self) -> datetime:
-        self._at += timedelta(milliseconds=1)
-        return self._at
+        at = datetime.now(UTC) + self._offset
+        if self._last is not None and at < self._last + timedelta(milliseconds=1):
+            at = self._last + timedelta(milliseconds=1)
+        self._last = at
+        return at
 
     def advance(self, delta: timedelta) -> None:
-        self._at += delta
+        self._offset += delta
 
 
 class Feed:

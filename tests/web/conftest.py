@@ -21,7 +21,7 @@ from tests.conftest import RUN_ID
 from tests.forked import Forked
 from tests.system import System, free_port
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
