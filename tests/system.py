@@ -99,18 +99,19 @@ class System:
         deadline = time.monotonic() + timeout
         port = self.ports["gateway-internal" if name == "gateway" else name]
         url = f"http://127.0.0.1:{port}/readyz"
-        while time.monotonic() < deadline:
-            proc = self.processes[name]
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}"
-                )
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        with httpx.Client(timeout=2) as client:  # one client: each new one loads the CA bundle
+            while time.monotonic() < deadline:
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}"
+                    )
+                try:
+                    if client.get(url).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
         raise RuntimeError(f"{name} not ready: {(self.logs / f'{name}.log').read_text()[-3000:]}")
 
 
