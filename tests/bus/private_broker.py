@@ -17,6 +17,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 class PrivateBroker:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -61,10 +69,16 @@ class PrivateBroker:
 
     async def start(self) -> None:
         assert await self._run("rabbitmq-server", "-detached") == 0
-        for _ in range(120):  # slow when the machine is busy
-            await asyncio.sleep(1)
+        # the AMQP listener opens last in a boot: wait for it with a connect (rabbitmqctl costs an
+        # Erlang VM start each time), then let rabbitmqctl confirm
+        for _ in range(600):  # slow when the machine is busy
+            await asyncio.sleep(0.2)
+            if await asyncio.to_thread(_answers, self.port):
+                break
+        for _ in range(30):
             if await self._ctl("-q", "await_startup") == 0:
                 return
+            await asyncio.sleep(1)
         raise RuntimeError(f"private RabbitMQ node {self.node} did not start")
 
     async def stop_app(self) -> None:

@@ -123,15 +123,19 @@ async def test_a_message_waiting_for_its_retry_survives_a_broker_killed_meanwhil
     delayed = f"{h.consumer.name}.delayed"
     async with running(h.app) as client:
         await h.rt.bus.publish(wrap(employer(eid), eid))
-        await eventually(lambda: _queue_has(broker, delayed, 1), timeout=30)
+        await eventually(lambda: _queue_has(broker, delayed, 1), timeout=30, interval=1)
         assert h.calls == 1 and await h.effect_count(eid) == 0
         await broker.kill()
         await eventually(lambda: _status(client, 503), timeout=30)
         await broker.start()
         await eventually(lambda: _status(client, 200), timeout=90, interval=0.5)
         await eventually(lambda: h.effect_count(eid), timeout=60, interval=0.5)
-        await eventually(lambda: _queue_has(broker, delayed, 0), timeout=30)
+        await eventually(lambda: _queue_has(broker, delayed, 0), timeout=30, interval=1)
         assert await h.effect_count(eid) == 1
+
+
+# the queue checks below ask rabbitmqctl (an Erlang VM of its own, ~0.5 s of CPU a call): once a
+# second, not back to back
 
 
 async def _queue_has(broker, name: str, messages: int) -> bool:
@@ -174,7 +178,7 @@ async def test_a_broker_killed_mid_drain_comes_back_with_one_consumer_and_each_e
         await eventually(lambda: _at_least(effects, BACKLOG), timeout=120, interval=0.5)
         drained = {"messages": 0, "messages_ready": 0, "messages_unacknowledged": 0, "consumers": 1}
         # the broker's queue metrics lag a few seconds behind
-        await eventually(lambda: _queue_is(broker, consumer.name, drained), timeout=30)
+        await eventually(lambda: _queue_is(broker, consumer.name, drained), timeout=30, interval=1)
         # the consumer watchdog looks every 5 s: let it look a few times, then check again
         await asyncio.sleep(12)
         assert (await client.get("/readyz")).status_code == 200
