@@ -96,23 +96,26 @@ class System:
             proc.kill()
 
     def wait_ready(self, name: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
         port = self.ports["gateway-internal" if name == "gateway" else name]
         url = f"http://127.0.0.1:{port}/readyz"
-        with httpx.Client(timeout=2) as client:  # one client: each new one loads the CA bundle
-            while time.monotonic() < deadline:
-                proc = self.processes[name]
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{name} exited: {(self.logs / f'{name}.log').read_text()[-3000:]}"
-                    )
-                try:
-                    if client.get(url).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-        raise RuntimeError(f"{name} not ready: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+        wait_ready(url, self.processes[name], self.logs / f"{name}.log", timeout)
+
+
+def wait_ready(url: str, proc: Forked, log: Path, timeout: float = 60) -> None:
+    """Until ``url`` (a process's /readyz) answers 200; fails with the end of its log when the
+    process exits or the time is up."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2) as client:  # one client: each new one loads the CA bundle
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{log.stem} exited: {log.read_text()[-3000:]}")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    raise RuntimeError(f"{log.stem} not ready: {log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -10,19 +10,13 @@ import signal
 import socket
 from pathlib import Path
 
+from tests.conftest import _answers
+
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 class PrivateBroker:
@@ -73,7 +67,7 @@ class PrivateBroker:
         # Erlang VM start each time), then let rabbitmqctl confirm
         for _ in range(600):  # slow when the machine is busy
             await asyncio.sleep(0.2)
-            if await asyncio.to_thread(_answers, self.port):
+            if await asyncio.to_thread(_answers, self.url, self.port):
                 break
         for _ in range(30):
             if await self._ctl("-q", "await_startup") == 0:

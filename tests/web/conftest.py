@@ -8,18 +8,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import RUN_ID
 from tests.forked import Forked
-from tests.system import System, free_port
+from tests.system import System, free_port, wait_ready
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
@@ -40,21 +38,6 @@ class WebSite:
     direct: str  # the web process itself
     gateway: str  # the API (the first gateway)
     shots: Path | None  # HATARAKU_SCREENSHOTS: screenshots are taken only when it names a folder
-
-
-def _wait(url: str, proc: Forked, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2) as client:  # one client: each new one loads the CA bundle
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{url} exited: {log.read_text()[-3000:]}")
-            try:
-                if client.get(url).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready: {log.read_text()[-3000:]}")
 
 
 def screenshot_folder() -> Path | None:
@@ -93,8 +76,10 @@ def site(system: System) -> Iterator[WebSite]:
     edge = Forked("gateway", edge_env, system.logs / "gateway-edge.log")
     shots = screenshot_folder()
     try:
-        _wait(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web.log")
-        _wait(f"http://127.0.0.1:{edge_internal}/readyz", edge, system.logs / "gateway-edge.log")
+        wait_ready(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web.log")
+        wait_ready(
+            f"http://127.0.0.1:{edge_internal}/readyz", edge, system.logs / "gateway-edge.log"
+        )
         yield WebSite(
             url=f"http://127.0.0.1:{edge_port}",
             direct=f"http://127.0.0.1:{web_port}",

@@ -12,8 +12,8 @@ import pytest
 from deploy.local.mailbox import mails, wait_for_mail
 from tests.conftest import RUN_ID
 from tests.forked import Forked
-from tests.system import free_port
-from tests.web.conftest import WebSite, _wait
+from tests.system import free_port, wait_ready
+from tests.web.conftest import WebSite
 from tests.web.helpers import (
     PASSWORD,
     full_width,
@@ -130,10 +130,10 @@ async def test_the_gateway_limits_logins_per_browser_not_per_web_process(system)
         system.logs / "web-limited.log",
     )  # fmt: skip
     try:
-        _wait(
+        wait_ready(
             f"http://127.0.0.1:{gw_internal}/readyz", gateway, system.logs / "gateway-limited.log"
         )
-        _wait(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web-limited.log")
+        wait_ready(f"http://127.0.0.1:{web_port}/readyz", web, system.logs / "web-limited.log")
 
         async def attempt(client: httpx.AsyncClient) -> str:
             page = await client.get("/login")
