@@ -9,7 +9,7 @@
     load takes minutes). ``python -m services.jobs`` (on it) and ``python -m gateway`` run as
     subprocesses; a mix of keyword + condition searches (first pages: exact totals up to 10,000,
     facets, highlights) at each concurrency of ``--levels``: p50/p95 and queries/s through the
-    gateway, then the same engine requests (the page and its facet counts, one ``_msearch``) sent
+    gateway, then the same engine requests (the page, its total and facet counts, one ``_msearch``) sent
     straight to OpenSearch: the engine's own ``took`` and the ratio gateway ÷ engine. A reused
     index gets this code's mapping (its updatable parameters) first.
 (b) ``--demo`` demo postings (seed, into MongoDB; the service fills its new index from MongoDB on
@@ -311,15 +311,15 @@ def via(client: httpx.AsyncClient) -> Callable[[dict[str, Any]], Awaitable[None]
 def engine_call(
     http: httpx.AsyncClient, alias: str, took: list[float]
 ) -> Callable[[dict[str, Any]], Awaitable[None]]:
-    """The same requests the service sends for a first page (the page and the counts of the
-    facets with a condition, one multi-search), straight to the engine."""
+    """The same requests the service sends for a first page (the page, the total and the facet
+    counts, one multi-search), straight to the engine."""
 
     async def call(params: dict[str, Any]) -> None:
         now = datetime.now(UTC)
         query = SearchQuery.model_validate(params)
         bodies = [
             search_query.page_request(query, now=now, origin=now, after=None),
-            *search_query.facet_requests(query, now=now),
+            *search_query.count_requests(query, now=now),
         ]
         lines = [line for b in bodies for line in ("{}", json.dumps(b, ensure_ascii=False))]
         resp = await http.post(
@@ -350,7 +350,11 @@ async def measure(
     out = [HEADER]
     queries = [MIX[i % len(MIX)] for i in range(n)]
     random.Random(3).shuffle(queries)
-    await run_load(via(client), queries[: len(MIX)], 2)  # warm-up
+    # warm-up: every query once through the gateway and once straight to the engine, so that
+    # the figures are a running service's (the engine's JIT and filter cache, the processes'
+    # connections), not those of the first seconds after a start
+    await run_load(via(client), queries, 8)
+    await run_load(engine_call(http, alias, []), queries, 8)
     for level in levels:
         gw, gw_wall = await run_load(via(client), queries, level)
         took: list[float] = []

@@ -21,7 +21,7 @@ from services.jobs.reference import occupations
 
 Doc = dict[str, Any]
 
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 POSTINGS = "postings"
 SAVED_SEARCHES = "saved-searches"
 TEXT_FIELDS = ("title", "duties", "company", "extra")
@@ -169,6 +169,10 @@ def index_body(kuromoji: bool, *, refresh_interval: str, alias: str | None = Non
                 # is refused (and the indexer reads MongoDB anyway)
                 "gc_deletes": "1h",
                 "max_result_window": 10_000,
+                # newest first on disk: the "new" order reads the first postings only, and the
+                # freshness part of the relevance score bounds whole blocks (search_query)
+                "sort.field": "published_at",
+                "sort.order": "desc",
             },
             "analysis": analysis(kuromoji),
         },
@@ -184,6 +188,8 @@ def percolator_body(kuromoji: bool, *, alias: str | None = None) -> Doc:
     index's mapping, so it carries every posting field (the same analyzers): any field a
     saved search's conditions can name (``search_query.percolator_query``) is mapped here."""
     body = index_body(kuromoji, refresh_interval="1s", alias=alias)
+    for key in ("sort.field", "sort.order"):  # stored queries have no dates
+        del body["settings"]["index"][key]
     body["mappings"]["properties"].update(
         {
             "query": {"type": "percolator"},

@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, field_validator
 from servicekit import cursors
 from servicekit.cursors import InvalidCursor
 from services.jobs.criteria import SearchConditions, SearchQuery
+from services.jobs.domain import JST
 from services.jobs.search_index import (
     FIELD_CHOICES,
     TEXT_FIELDS,
@@ -28,6 +29,8 @@ from services.jobs.text import KeywordQuery
 Doc = dict[str, Any]
 
 TITLE_BOOST = 3
+# freshness, added to the score in steps: published within a day +1.5, a week +1, a month +0.5
+FRESHNESS_STEPS = ((1, 0.5), (7, 0.5), (30, 0.5))
 FACETS = {
     "prefecture": ("prefectures", 47),
     "occupation": ("occupation_code", 100),
@@ -91,11 +94,34 @@ def keyword_clauses(kw: KeywordQuery, fields: list[str]) -> tuple[list[Doc], lis
     return must, must_not
 
 
-def relevance_clauses(kw: KeywordQuery, fields: list[str]) -> list[Doc]:
-    """Word-level matches (kuromoji subfields, when the index has them) add to the score."""
-    words = [f"{t.split('^')[0]}.ja" for t in _targets(fields)]
+def relevance_clauses(kw: KeywordQuery, fields: list[str], origin: datetime) -> list[Doc]:
+    """What the score adds up, none of it deciding what matches: each word in the title (a
+    constant ``TITLE_BOOST``, so a substring of an unknown compound counts too), BM25 of the
+    word-level matches (kuromoji subfields, title ×3, when the index has them), and freshness
+    in steps (``FRESHNESS_STEPS`` back from ``origin``). Every part has an upper bound for each
+    block of postings, and the index is sorted newest first, so the engine skips the postings
+    that can no longer reach the page (block-max WAND) — a smooth decay (``distance_feature``,
+    a decay function) bounds nothing and makes it score every match."""
+    targets = _targets(fields)
+    out: list[Doc] = []
+    if any(t.startswith("title") for t in targets):
+        out += [
+            {"constant_score": {"filter": {"match_phrase": {"title": w}}, "boost": TITLE_BOOST}}
+            for w in kw.words
+        ]
+    words = [f"{t.split('^')[0]}.ja" for t in targets]
     weighted = [f"{w}^{TITLE_BOOST}" if w.startswith("title.") else w for w in words]
-    return [{"multi_match": {"query": w, "fields": weighted}} for w in kw.words]
+    out += [{"multi_match": {"query": w, "fields": weighted}} for w in kw.words]
+    out += [
+        {
+            "constant_score": {
+                "filter": {"range": {"published_at": {"gte": _iso(origin - timedelta(days=d))}}},
+                "boost": boost,
+            }
+        }
+        for d, boost in FRESHNESS_STEPS
+    ]
+    return out
 
 
 # --- conditions --------------------------------------------------------------------------------
@@ -152,13 +178,19 @@ def filters(c: SearchConditions) -> list[Doc]:
 
 
 def open_filters(c: SearchConditions, now: datetime) -> list[Doc]:
-    """Open postings within their validity (time checked here, before the expiry loop runs)."""
+    """Open postings within their validity (time checked here, before the expiry loop runs).
+
+    The instants are rounded so that the same filter serves every search of a day (validity)
+    or of a minute (new within N days), and the engine's filter cache keeps its matches: a
+    posting's validity ends at a midnight in Japan (``domain.expires_at``), so "ends after now"
+    is "ends at the next midnight or later"."""
+    next_midnight = datetime.combine(now.astimezone(JST).date() + timedelta(days=1), time(0), JST)
     f: list[Doc] = [
         {"term": {"status": "open"}},
-        {"range": {"expires_at": {"gt": _iso(now)}}},
+        {"range": {"expires_at": {"gte": _iso(next_midnight)}}},
     ]
     if c.new_within_days:
-        since = now - timedelta(days=c.new_within_days)
+        since = (now - timedelta(days=c.new_within_days)).replace(second=0, microsecond=0)
         f.append({"range": {"published_at": {"gte": _iso(since)}}})
     return f
 
@@ -183,69 +215,58 @@ def page_request(
     query: SearchQuery, *, now: datetime, origin: datetime, after: list[Any] | None
 ) -> Doc:
     """The search request of one page: ``limit + 1`` hits (the extra one says whether there is
-    a next page), every condition a filter. The first page also counts (exact up to 10,000) and
-    counts the facets whose own condition is not set (over the hits themselves); the others are
-    ``facet_requests``."""
-    order = query.order
+    a next page), every condition a filter. It neither counts nor aggregates, so the engine
+    stops at the postings that can still reach the page (``count_requests`` count)."""
     kw = query.keywords
     must, must_not = keyword_clauses(kw, list(query.fields))
-    faceted = facet_filters(query)
-    all_filters = [*open_filters(query, now), *filters(query), *faceted.values()]
-    scored: Doc = {"bool": {"must": must, "must_not": must_not, "filter": all_filters}}
-    if order == "relevance":
-        scored["bool"]["should"] = relevance_clauses(kw, list(query.fields))
-        scored = {
-            "function_score": {
-                "query": scored,
-                # a mild freshness lift: × 1.5 today, × 1.25 a month old, × 1 long before
-                "functions": [
-                    {"weight": 1},
-                    {
-                        "gauss": {
-                            "published_at": {
-                                "origin": _iso(origin),
-                                "scale": "30d",
-                                "offset": "1d",
-                                "decay": 0.5,
-                            }
-                        },
-                        "weight": 0.5,
-                    },
-                ],
-                "score_mode": "sum",
-                "boost_mode": "multiply",
-            }
-        }
+    matched: Doc = {
+        "filter": [
+            *must,
+            *open_filters(query, now),
+            *filters(query),
+            *facet_filters(query).values(),
+        ],
+        "must_not": must_not,
+    }
+    if query.order == "relevance":
+        matched["should"] = relevance_clauses(kw, list(query.fields), origin)
     body: Doc = {
         "size": query.limit + 1,
-        "query": scored,
-        "sort": SORTS[order],
+        "query": {"bool": matched},
+        "sort": SORTS[query.order],
         "_source": ["summary"],
-        "track_total_hits": 10_000 if after is None else False,
+        "track_total_hits": False,
     }
     if not kw.empty:
         body["highlight"] = HIGHLIGHT
     if after is not None:
         body["search_after"] = after
-    elif len(faceted) < len(FACETS):
-        body["aggs"] = {
-            name: {"terms": {"field": field, "size": size}}
-            for name, (field, size) in FACETS.items()
-            if name not in faceted
-        }
     return body
 
 
-def facet_requests(query: SearchQuery, *, now: datetime) -> list[Doc]:
-    """The counts of each facet whose condition is set, for the search without that condition:
-    one count-only request each (every condition a filter, no scores), sent with the page in
-    one multi-search. Each reads only the postings it counts — unlike a ``post_filter``, which
-    would make the page itself read every posting of the search without the facet conditions."""
+def _aggs(names: list[str]) -> Doc:
+    return {name: {"terms": {"field": FACETS[name][0], "size": FACETS[name][1]}} for name in names}
+
+
+def count_requests(query: SearchQuery, *, now: datetime) -> list[Doc]:
+    """The counts of a first page, sent with it in one multi-search, unscored (filters only, so
+    the engine's filter cache serves them): the total (exact up to 10,000) with the facets whose
+    condition is not set, then one request per facet whose condition is set, counted without
+    that condition. Each reads only the postings it counts — unlike a ``post_filter``, which
+    would read every posting of the search without the facet conditions."""
     kw = query.keywords
     must, must_not = keyword_clauses(kw, list(query.fields))
     base = [*must, *open_filters(query, now), *filters(query)]
     faceted = facet_filters(query)
-    return [
+    total: Doc = {
+        "size": 0,
+        "track_total_hits": 10_000,
+        "query": {"bool": {"filter": [*base, *faceted.values()], "must_not": must_not}},
+    }
+    unset = [name for name in FACETS if name not in faceted]
+    if unset:
+        total["aggs"] = _aggs(unset)
+    each = [
         {
             "size": 0,
             "track_total_hits": False,
@@ -255,14 +276,15 @@ def facet_requests(query: SearchQuery, *, now: datetime) -> list[Doc]:
                     "must_not": must_not,
                 }
             },
-            "aggs": {name: {"terms": {"field": FACETS[name][0], "size": FACETS[name][1]}}},
+            "aggs": _aggs([name]),
         }
         for name in faceted
     ]
+    return [total, *each]
 
 
 def facets(aggregations: Doc) -> Doc:
-    """The facets out of the aggregations of the page and of ``facet_requests`` (merged)."""
+    """The facets out of the aggregations of ``count_requests`` (merged)."""
     return {
         name: [
             {"value": str(b["key"]), "count": int(b["doc_count"])}

@@ -1,7 +1,7 @@
-"""Posting search (GET /api/v1/jobs) on the search engine: one request per page (hits, exact
-count up to 10,000, facets, highlights). The first page reads the live index; a later page reads
-a point in time opened for the walk (the cursor carries it), so paging is stable while postings
-change. See SEARCH.md."""
+"""Posting search (GET /api/v1/jobs) on the search engine: one multi-search per first page (the
+hits with their highlights, the exact count up to 10,000, the facets), one search per later
+page. The first page reads the live index; a later page reads a point in time opened for the
+walk (the cursor carries it), so paging is stable while postings change. See SEARCH.md."""
 
 from __future__ import annotations
 
@@ -52,20 +52,24 @@ class SearchService:
         order = query.order
         now = self.clock.now()
         position = search_query.decode_cursor(order, query.cursor) if query.cursor else None
-        origin = datetime.fromtimestamp(position.o / 1000, UTC) if position else now
+        # freshness counts back from the first page's minute for the whole walk (a whole
+        # minute: the same freshness filters serve every search of that minute, from the cache)
+        first = now.replace(second=0, microsecond=0)
+        origin = datetime.fromtimestamp(position.o / 1000, UTC) if position else first
         body = search_query.page_request(
             query, now=now, origin=origin, after=position.a if position else None
         )
         try:
             pit = None
             if position is None:
-                # the first page, with the counts of the facets whose condition is set
-                result, *counts = await self.engine.search_many(
-                    [body, *search_query.facet_requests(query, now=now)]
+                # the first page, with its counts: the total and the facets
+                result, total, *facets = await self.engine.search_many(
+                    [body, *search_query.count_requests(query, now=now)]
                 )
-                aggregations = result.setdefault("aggregations", {})
-                for count in counts:
-                    aggregations.update(count["aggregations"])
+                result["hits"]["total"] = total["hits"]["total"]
+                result["aggregations"] = {}
+                for counted in (total, *facets):
+                    result["aggregations"].update(counted.get("aggregations", {}))
             else:
                 # the second page opens the walk's point in time; later ones keep it alive
                 pit = position.p or await self.engine.open_pit()

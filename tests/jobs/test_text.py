@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.jobs.criteria import SearchConditions, SearchQuery
-from services.jobs.search_query import facet_requests, page_request, percolator_query
+from services.jobs.search_query import count_requests, page_request, percolator_query
 from services.jobs.text import TooManyWords, normalize, parse_query
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -42,14 +42,52 @@ def test_keywords_become_phrase_queries_never_query_syntax() -> None:
     body = page_request(query, now=NOW, origin=NOW, after=None)
     text = json.dumps(body, ensure_ascii=False)
     assert "query_string" not in text and "simple_query_string" not in text
-    scored = body["query"]["function_score"]["query"]["bool"]
-    phrases = [c["multi_match"]["query"] for c in scored["must"] if "multi_match" in c]
+    matched = body["query"]["bool"]
+    phrases = [c["multi_match"]["query"] for c in matched["filter"] if "multi_match" in c]
     assert 'title:"x"' in phrases and "and" in phrases and "(" in phrases
-    group = next(c for c in scored["must"] if "bool" in c)
+    group = next(c for c in matched["filter"] if "bool" in c)
     assert [c["multi_match"]["query"] for c in group["bool"]["should"]] == ["介護", "*"]
-    assert scored["must_not"][0]["multi_match"]["query"] == "派遣"
-    assert body["size"] == 6 and body["track_total_hits"] == 10_000
+    assert matched["must_not"][0]["multi_match"]["query"] == "派遣"
+    # the page neither counts nor aggregates (so the engine can stop early); the counts do
+    assert body["size"] == 6 and body["track_total_hits"] is False and "aggs" not in body
     assert body["sort"][0] == {"_score": "desc"}
+    total = count_requests(query, now=NOW)[0]
+    assert total["size"] == 0 and total["track_total_hits"] == 10_000
+    assert total["query"]["bool"]["filter"] == matched["filter"]
+
+
+def test_relevance_scores_title_words_and_freshness_without_matching() -> None:
+    query = SearchQuery.model_validate({"q": "介護 -夜勤"})
+    should = page_request(query, now=NOW, origin=NOW, after=None)["query"]["bool"]["should"]
+    title, words, *fresh = should
+    assert title == {"constant_score": {"filter": {"match_phrase": {"title": "介護"}}, "boost": 3}}
+    assert words["multi_match"] == {
+        "query": "介護",
+        "fields": ["title.ja^3", "duties.ja", "company.ja", "extra.ja"],
+    }
+    # freshness in steps back from the origin: a day, a week, a month, +0.5 each
+    assert [
+        (f["constant_score"]["filter"]["range"], f["constant_score"]["boost"]) for f in fresh
+    ] == [
+        ({"published_at": {"gte": "2026-11-23T03:00:00+00:00"}}, 0.5),
+        ({"published_at": {"gte": "2026-11-17T03:00:00+00:00"}}, 0.5),
+        ({"published_at": {"gte": "2026-10-25T03:00:00+00:00"}}, 0.5),
+    ]
+    # no title chosen: no title boost; later orders have no score at all
+    titleless = SearchQuery.model_validate({"q": "介護", "fields": "duties"})
+    should = page_request(titleless, now=NOW, origin=NOW, after=None)["query"]["bool"]["should"]
+    assert [next(iter(c)) for c in should] == ["multi_match", *["constant_score"] * 3]
+    newest = SearchQuery.model_validate({"q": "介護", "sort": "new"})
+    assert "should" not in page_request(newest, now=NOW, origin=NOW, after=None)["query"]["bool"]
+
+
+def test_time_filters_are_rounded_so_that_they_are_cached() -> None:
+    # 2026-11-24 03:00 UTC is 12:00 in Japan: open means valid to the next midnight there
+    query = SearchQuery.model_validate({"new_within_days": 3})
+    filters = page_request(query, now=NOW.replace(second=42), origin=NOW, after=None)["query"]
+    ranges = [f["range"] for f in filters["bool"]["filter"] if "range" in f]
+    assert {"expires_at": {"gte": "2026-11-25T00:00:00+09:00"}} in ranges
+    assert {"published_at": {"gte": "2026-11-21T03:00:00+00:00"}} in ranges
 
 
 def test_field_choice_and_facet_filters() -> None:
@@ -57,14 +95,17 @@ def test_field_choice_and_facet_filters() -> None:
         {"q": "介護", "fields": "title,company", "prefecture": "13", "occupation": "B"}
     )
     body = page_request(query, now=NOW, origin=NOW, after=None)
-    must = body["query"]["function_score"]["query"]["bool"]["must"][0]["multi_match"]
-    assert must["fields"] == ["title^3", "company"] and must["type"] == "phrase"
-    # every condition filters the hits; the page counts the facet without a condition
-    scored = body["query"]["function_score"]["query"]["bool"]
-    assert {"terms": {"prefectures": ["13"]}} in scored["filter"]
-    assert "post_filter" not in body and list(body["aggs"]) == ["employment_type"]
-    # each facet with a condition is counted without it (with the other one), unscored
-    by_name = {next(iter(r["aggs"])): r for r in facet_requests(query, now=NOW)}
+    matched = body["query"]["bool"]
+    phrase = matched["filter"][0]["multi_match"]
+    assert phrase["fields"] == ["title^3", "company"] and phrase["type"] == "phrase"
+    # every condition filters the hits
+    assert {"terms": {"prefectures": ["13"]}} in matched["filter"]
+    assert "post_filter" not in body and "aggs" not in body
+    # the total counts the facet without a condition; each facet with a condition is counted
+    # without it (with the other one), unscored
+    total, *each = count_requests(query, now=NOW)
+    assert list(total["aggs"]) == ["employment_type"]
+    by_name = {next(iter(r["aggs"])): r for r in each}
     assert sorted(by_name) == ["occupation", "prefecture"]
     pref = by_name["prefecture"]
     assert pref["size"] == 0 and pref["query"]["bool"]["filter"][-1] == {
