@@ -23,12 +23,13 @@ class JobsServices:
     recommendations: RecommendationService
 
 
-def get_services(request: Request) -> JobsServices:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request
+async def get_services(request: Request) -> JobsServices:
     services: JobsServices = request.app.state.jobs
     return services
 
 
-def english(request: Request) -> bool:
+async def english(request: Request) -> bool:
     return wants_english(request)
 
 

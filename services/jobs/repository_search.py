@@ -7,6 +7,7 @@ external version, so a repeated or late event never replaces a newer state."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -57,7 +58,8 @@ class SearchEngine:
                     total=self.settings.search_timeout_seconds, sock_connect=1.0
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("User-Agent",),
+                # no Accept-Encoding: compressing on loopback costs both sides CPU for nothing
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
             )
         return self._session
 
@@ -163,6 +165,16 @@ class SearchEngine:
             # harmless when they are there already)
             added = {"properties": search_index.CONDITION_PROPERTIES}
             await self.call("PUT", f"/{alias}/_mapping", added)
+        if not made:
+            # what a new mapping changes in place (a sort, analyzers) waits for a rebuild
+            names = await self.indices_of(self.postings)
+            if any(mapping_version(name) < version for name in names):
+                log.warning(
+                    "jobs.search.index_outdated",
+                    indices=names,
+                    mapping_version=version,
+                    hint="python -m services.jobs.reindex",
+                )
         self.ready = True
         log.info(
             "jobs.search.index_ready",
@@ -334,6 +346,13 @@ class SearchEngine:
             if len(hits) < page:
                 return found
             after = hits[-1]["sort"]
+
+
+def mapping_version(index: str) -> int:
+    """The mapping version in an index's name (``<alias>-v3``, ``<alias>-v3-<stamp>``); 0 for a
+    name this service did not give."""
+    found = re.search(r"-v(\d+)(?:-\d+)?$", index)
+    return int(found.group(1)) if found else 0
 
 
 def stamp() -> str:

@@ -5,10 +5,11 @@ MongoDB behind the alias; saved searches kept as stored queries."""
 from __future__ import annotations
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.jobs import search_index
 from services.jobs.reindex import reindex
-from services.jobs.repository_search import SearchEngine
+from services.jobs.repository_search import SearchEngine, mapping_version
 from tests.conftest import eventually
 from tests.jobs.support import create, marker, searchable
 
@@ -118,7 +119,12 @@ async def test_an_index_of_the_first_mapping_gets_the_condition_fields(jobs) -> 
                 del body["mappings"]["properties"][name]
             body["aliases"] = {alias: {}}
             assert await engine.create_index(f"{alias}-v1", body)
-        assert await engine.ensure() is False  # nothing made: both were there
+        with capture_logs() as logs:
+            assert await engine.ensure() is False  # nothing made: both were there
+        # what cannot change in place (mapping version 3's index sort) waits for a rebuild
+        (outdated,) = [e for e in logs if e["event"] == "jobs.search.index_outdated"]
+        assert outdated["indices"] == [f"{engine.postings}-v1"]
+        assert outdated["hint"] == "python -m services.jobs.reindex"
         for alias in (engine.postings, engine.saved_searches):
             _, mapping = await engine.call("GET", f"/{alias}/_mapping")
             (index,) = mapping.values()
@@ -126,3 +132,9 @@ async def test_an_index_of_the_first_mapping_gets_the_condition_fields(jobs) -> 
     finally:
         await engine.delete_indices(f"{engine.prefix}-*")
         await engine.close()
+
+
+def test_mapping_version_of_an_index_name() -> None:
+    assert mapping_version("jobs-postings-v3") == 3
+    assert mapping_version("jobs-postings-v12-20261205093000") == 12
+    assert mapping_version("jobs-postings") == 0 and mapping_version("v3-postings") == 0
