@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -23,16 +22,11 @@ from deploy.local.mailsink import EmlWriter
 from tests import forked
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
 from tests.forked import Forked
+from tests.ports import free_port
 from web.gateway import KEEPALIVE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ["identity", "jobs", "applications", "messaging", "notifier"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

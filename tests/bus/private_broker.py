@@ -7,16 +7,10 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 from pathlib import Path
 
 from tests.conftest import _answers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 class PrivateBroker:

@@ -8,7 +8,6 @@ stop it."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import uuid
@@ -19,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "local" / "opensearch.sh"
@@ -172,9 +173,7 @@ class _NotOpenSearch(BaseHTTPRequestHandler):
 
 
 def test_start_refuses_a_port_taken_by_something_else() -> None:
-    with socket.socket() as s:  # a free loopback port
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = HTTPServer(("127.0.0.1", port), _NotOpenSearch)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

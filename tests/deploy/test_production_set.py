@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AMQP_URL, MONGODB_URL, RUN_ID
-from tests.system import free_port
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # every process of the image: python -m <module>

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from servicekit.clock import Clock
-from tests.gateway.harness import Keys, Upstream, free_port, serve
+from tests.gateway.harness import Keys, Upstream, serve
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from gateway.openapi import merge
 from gateway.settings import GatewaySettings
 from tests.conftest import running
 from tests.gateway.conftest import running_gateway
-from tests.gateway.harness import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 

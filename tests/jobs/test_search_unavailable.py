@@ -5,7 +5,6 @@ catches up from MongoDB when the engine is back — even after the events' retri
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from services.jobs.settings import JobsSettings
 from tests.conftest import RUN_ID, eventually, running
 from tests.jobs.conftest import SteppingClock
 from tests.jobs.support import Identity, Tokens, create, marker, searchable
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,9 +28,7 @@ class Proxy:
     def __init__(self, target: str) -> None:
         url = urlparse(target)
         self.host, self.port_to = url.hostname or "127.0.0.1", url.port or 9200
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 

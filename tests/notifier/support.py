@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,7 @@ from servicekit import outbox
 from servicekit.bus import Bus
 from servicekit.settings import ServiceSettings
 from tests.conftest import AMQP_URL
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 class Sink:

@@ -16,7 +16,8 @@ from servicekit.settings import ServiceSettings
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from tests.conftest import eventually, running
-from tests.notifier.support import Publisher, Sink, free_port, take_dead
+from tests.notifier.support import Publisher, Sink, take_dead
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 

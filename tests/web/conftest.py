@@ -17,7 +17,8 @@ import pytest
 
 from tests.conftest import RUN_ID
 from tests.forked import Forked
-from tests.system import System, free_port, wait_ready
+from tests.ports import free_port
+from tests.system import System, wait_ready
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [

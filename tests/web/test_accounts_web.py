@@ -12,7 +12,8 @@ import pytest
 from deploy.local.mailbox import mails, wait_for_mail
 from tests.conftest import RUN_ID
 from tests.forked import Forked
-from tests.system import free_port, wait_ready
+from tests.ports import free_port
+from tests.system import wait_ready
 from tests.web.conftest import WebSite
 from tests.web.helpers import (
     PASSWORD,

@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from tests.system import free_port
+from tests.ports import free_port
 from web.app import create_app
 from web.settings import WebSettings
 

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.gateway.harness import free_port
+from tests.ports import free_port
 from web.app import create_app
 from web.settings import WebSettings
 

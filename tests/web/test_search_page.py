@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from markupsafe import Markup
 from starlette.datastructures import QueryParams
 
-from tests.system import free_port
+from tests.ports import free_port
 from tests.web.conftest import DESKTOP, WebSite, screenshot, screenshot_folder
 from tests.web.helpers import (
     check_a11y,
