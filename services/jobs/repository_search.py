@@ -147,7 +147,8 @@ class SearchEngine:
         kuromoji = await self.kuromoji()
         version = search_index.MAPPING_VERSION
         made = False
-        if not await self.indices_of(self.postings):
+        existing = await self.indices_of(self.postings)
+        if not existing:
             body = search_index.index_body(
                 kuromoji,
                 refresh_interval=self.settings.search_refresh_interval,
@@ -165,16 +166,14 @@ class SearchEngine:
             # harmless when they are there already)
             added = {"properties": search_index.CONDITION_PROPERTIES}
             await self.call("PUT", f"/{alias}/_mapping", added)
-        if not made:
-            # what a new mapping changes in place (a sort, analyzers) waits for a rebuild
-            names = await self.indices_of(self.postings)
-            if any(mapping_version(name) < version for name in names):
-                log.warning(
-                    "jobs.search.index_outdated",
-                    indices=names,
-                    mapping_version=version,
-                    hint="python -m services.jobs.reindex",
-                )
+        if any(mapping_version(name) < version for name in existing):
+            # what a new mapping cannot change in place (a sort, analyzers) waits for a rebuild
+            log.warning(
+                "jobs.search.index_outdated",
+                indices=existing,
+                mapping_version=version,
+                hint="python -m services.jobs.reindex",
+            )
         self.ready = True
         log.info(
             "jobs.search.index_ready",

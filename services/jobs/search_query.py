@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, field_validator
 from servicekit import cursors
 from servicekit.cursors import InvalidCursor
 from services.jobs.criteria import SearchConditions, SearchQuery
-from services.jobs.domain import JST
+from services.jobs.domain import expires_at, today_jst
 from services.jobs.search_index import (
     FIELD_CHOICES,
     TEXT_FIELDS,
@@ -182,12 +182,11 @@ def open_filters(c: SearchConditions, now: datetime) -> list[Doc]:
 
     The instants are rounded so that the same filter serves every search of a day (validity)
     or of a minute (new within N days), and the engine's filter cache keeps its matches: a
-    posting's validity ends at a midnight in Japan (``domain.expires_at``), so "ends after now"
-    is "ends at the next midnight or later"."""
-    next_midnight = datetime.combine(now.astimezone(JST).date() + timedelta(days=1), time(0), JST)
+    validity ends at a midnight in Japan (``domain.expires_at``), so "ends after now" is "ends
+    no earlier than a posting valid through today"."""
     f: list[Doc] = [
         {"term": {"status": "open"}},
-        {"range": {"expires_at": {"gte": _iso(next_midnight)}}},
+        {"range": {"expires_at": {"gte": _iso(expires_at(today_jst(now)))}}},
     ]
     if c.new_within_days:
         since = (now - timedelta(days=c.new_within_days)).replace(second=0, microsecond=0)
@@ -244,43 +243,31 @@ def page_request(
     return body
 
 
-def _aggs(names: list[str]) -> Doc:
-    return {name: {"terms": {"field": FACETS[name][0], "size": FACETS[name][1]}} for name in names}
-
-
 def count_requests(query: SearchQuery, *, now: datetime) -> list[Doc]:
     """The counts of a first page, sent with it in one multi-search, unscored (filters only, so
     the engine's filter cache serves them): the total (exact up to 10,000) with the facets whose
     condition is not set, then one request per facet whose condition is set, counted without
     that condition. Each reads only the postings it counts — unlike a ``post_filter``, which
     would read every posting of the search without the facet conditions."""
-    kw = query.keywords
-    must, must_not = keyword_clauses(kw, list(query.fields))
+    must, must_not = keyword_clauses(query.keywords, list(query.fields))
     base = [*must, *open_filters(query, now), *filters(query)]
     faceted = facet_filters(query)
-    total: Doc = {
-        "size": 0,
-        "track_total_hits": 10_000,
-        "query": {"bool": {"filter": [*base, *faceted.values()], "must_not": must_not}},
-    }
-    unset = [name for name in FACETS if name not in faceted]
-    if unset:
-        total["aggs"] = _aggs(unset)
-    each = [
-        {
+
+    def count(without: str | None, names: list[str], total: int | bool) -> Doc:
+        kept = [f for name, f in faceted.items() if name != without]
+        body: Doc = {
             "size": 0,
-            "track_total_hits": False,
-            "query": {
-                "bool": {
-                    "filter": [*base, *(f for other, f in faceted.items() if other != name)],
-                    "must_not": must_not,
-                }
-            },
-            "aggs": _aggs([name]),
+            "track_total_hits": total,
+            "query": {"bool": {"filter": [*base, *kept], "must_not": must_not}},
         }
-        for name in faceted
-    ]
-    return [total, *each]
+        if names:
+            body["aggs"] = {
+                n: {"terms": {"field": FACETS[n][0], "size": FACETS[n][1]}} for n in names
+            }
+        return body
+
+    unset = [name for name in FACETS if name not in faceted]
+    return [count(None, unset, 10_000), *(count(name, [name], False) for name in faceted)]
 
 
 def facets(aggregations: Doc) -> Doc:
